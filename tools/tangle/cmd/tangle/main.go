@@ -49,7 +49,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, p)
 		}
 		if len(problems) > 0 {
-			fmt.Fprintf(os.Stderr, "tangle: code/ does not match the chapters (%d problems)\n", len(problems))
+			fmt.Fprintf(os.Stderr, "tangle: code/ does not match the chapters (%d to fix)\n", len(problems))
 			os.Exit(1)
 		}
 	default:
