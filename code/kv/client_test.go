@@ -10,48 +10,8 @@ import (
 
 	"flavors/code/kv"
 	"flavors/code/kv/kvpb"
+	"flavors/code/kv/kvtest"
 )
-
-// serveSessions is the smallest server there is: a goroutine per
-// connection, read, Feed, write. It gives the client a real peer.
-func serveSessions(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	store := kv.NewStore()
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveConn(conn, store)
-		}
-	}()
-	return ln.Addr().String()
-}
-
-func serveConn(conn net.Conn, store *kv.Store) {
-	defer conn.Close()
-	s := kv.NewSession(store)
-	buf := make([]byte, 4096)
-	for {
-		n, err := conn.Read(buf)
-		if s.Feed(buf[:n]) != nil {
-			return
-		}
-		if _, werr := conn.Write(s.Output()); werr != nil {
-			return
-		}
-		s.Written(len(s.Output()))
-		if err != nil {
-			return
-		}
-	}
-}
 
 // dial connects with a deadline, so a test that goes wrong fails instead of
 // hanging.
@@ -68,7 +28,7 @@ func dial(t *testing.T, addr string) *kv.Client {
 }
 
 func TestClientPutGet(t *testing.T) {
-	addr := serveSessions(t)
+	addr := kvtest.Serve(t)
 	a, b := dial(t, addr), dial(t, addr)
 	if err := a.Put("k", "v"); err != nil {
 		t.Fatal(err)
@@ -82,7 +42,7 @@ func TestClientPutGet(t *testing.T) {
 }
 
 func TestClientPipelining(t *testing.T) {
-	c := dial(t, serveSessions(t))
+	c := dial(t, kvtest.Serve(t))
 	keys := []string{"a", "b", "c", "d"}
 	for _, k := range keys {
 		if err := c.Send(&kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Key: k, Value: k + k}); err != nil {
@@ -105,7 +65,7 @@ func TestClientPipelining(t *testing.T) {
 }
 
 func TestClientRefusesUnsendable(t *testing.T) {
-	c := dial(t, serveSessions(t))
+	c := dial(t, kvtest.Serve(t))
 	if err := c.Put("k", strings.Repeat("v", kv.MaxFrame)); !errors.Is(err, kv.ErrFrameTooLarge) {
 		t.Fatalf("oversize put: err %v, want ErrFrameTooLarge", err)
 	}
