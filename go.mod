@@ -3,3 +3,5 @@ module flavors
 go 1.25
 
 require github.com/yuin/goldmark v1.8.7
+
+require google.golang.org/protobuf v1.36.11
