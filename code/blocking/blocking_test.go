@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"net"
 	"testing"
@@ -50,13 +49,9 @@ func TestOneClientHoldsEveryoneElse(t *testing.T) {
 	a.Close()
 
 	b.SetReadDeadline(time.Now().Add(10 * time.Second)) // fails a hung test, proves nothing
-	body, err := kv.ReadFrame(bufio.NewReader(b), nil)
+	resp, err := kv.NewClient(b).Receive()
 	if err != nil {
 		t.Fatalf("B got no answer after A closed: %v", err)
-	}
-	var resp kvpb.KeyValueMessage
-	if err := kvpb.Unmarshal(body, &resp); err != nil {
-		t.Fatal(err)
 	}
 	// B asked before A's last put, yet sees its value: B was served after A.
 	if resp.GetValue() != "A about to close" {
