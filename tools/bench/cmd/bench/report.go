@@ -82,6 +82,8 @@ type summary struct {
 	vsGonet, vsGnet         float64
 	p50, p99, p999          float64
 	serverCPU, generatorCPU float64
+	cpuPerReq, others       float64
+	attempts                int
 	errors                  int64
 	failure                 string
 	rounds                  int
@@ -98,7 +100,7 @@ func summarize(tr throughputResult, modes []string) []summary {
 	var out []summary
 	for _, mode := range modes {
 		s := summary{mode: mode}
-		var rps, p50, p99, p999, scpu, gcpu, vsGonet, vsGnet []float64
+		var rps, p50, p99, p999, scpu, gcpu, perReq, others, vsGonet, vsGnet []float64
 		for _, round := range byRound {
 			r, ok := round[mode]
 			if !ok {
@@ -114,6 +116,8 @@ func summarize(tr throughputResult, modes []string) []summary {
 			s.rounds++
 			rps, p50, p99, p999 = append(rps, r.PerSecond), append(p50, r.P50us), append(p99, r.P99us), append(p999, r.P999us)
 			scpu, gcpu = append(scpu, r.ServerCPU), append(gcpu, r.GeneratorCPU)
+			perReq, others = append(perReq, r.CPUPerReqUs), append(others, r.Others)
+			s.attempts += r.Attempts
 			if peer, ok := round["gonet"]; ok && peer.PerSecond > 0 {
 				vsGonet = append(vsGonet, r.PerSecond/peer.PerSecond)
 			}
@@ -127,6 +131,7 @@ func summarize(tr throughputResult, modes []string) []summary {
 		}
 		s.p50, s.p99, s.p999 = median(p50), median(p99), median(p999)
 		s.serverCPU, s.generatorCPU = median(scpu), median(gcpu)
+		s.cpuPerReq, s.others = median(perReq), median(others)
 		s.vsGonet, s.vsGnet = median(vsGonet), median(vsGnet)
 		out = append(out, s)
 	}
@@ -245,16 +250,17 @@ func (t table) markdown() string {
 }
 
 func throughputTable(res results, p plan) table {
-	t := table{header: []string{"in flight", "server", "req/s", "spread", "× gonet", "× gnet", "p50", "p99", "p99.9", "server CPU", "generator CPU", "syscalls/req"}}
+	t := table{header: []string{"in flight", "server", "req/s", "spread", "× gonet", "× gnet", "p50", "p99", "p99.9", "server CPU", "server µs/req", "generator CPU", "others", "syscalls/req"}}
 	for _, tr := range res.Throughput {
 		for _, s := range summarize(tr, p.modes) {
 			row := []string{fmt.Sprint(tr.Depth), s.mode}
 			if s.rounds == 0 {
-				row = append(row, "failed: "+oneLine(s.failure), "", "", "", "", "", "", "", "", "")
+				row = append(row, "failed: "+oneLine(s.failure), "", "", "", "", "", "", "", "", "", "", "")
 			} else {
 				row = append(row, thousands(s.perSecond), fmt.Sprintf("%.0f%%", 100*s.spread),
 					ratio(s.vsGonet), ratio(s.vsGnet), latency(s.p50), latency(s.p99), latency(s.p999),
-					fmt.Sprintf("%.0f%%", s.serverCPU), fmt.Sprintf("%.0f%%", s.generatorCPU))
+					fmt.Sprintf("%.0f%%", s.serverCPU), fmt.Sprintf("%.2f", s.cpuPerReq),
+					fmt.Sprintf("%.0f%%", s.generatorCPU), fmt.Sprintf("%.0f%%", s.others))
 				row = append(row, syscallsFor(res, tr.Depth, s.mode))
 			}
 			t.rows = append(t.rows, row)

@@ -18,6 +18,9 @@ type run struct {
 	Errors       int64   `json:"errors"`
 	ServerCPU    float64 `json:"server_cpu_pct"`
 	GeneratorCPU float64 `json:"generator_cpu_pct"`
+	Others       float64 `json:"others_cpu_pct"` // the rest of the machine, in % of one CPU
+	Attempts     int     `json:"attempts"`       // measurements made; the least disturbed is kept
+	CPUPerReqUs  float64 `json:"server_cpu_us_per_req"`
 	Threads      int     `json:"threads"`
 	RSSKiB       int64   `json:"rss_kib"`
 	Failure      string  `json:"failure,omitempty"`
@@ -46,16 +49,44 @@ func runThroughput(ctx context.Context, p plan, bin string) []throughputResult {
 				if ctx.Err() != nil {
 					return all
 				}
-				one := measure(ctx, p, bin, mode, sc)
+				one := measureQuietly(ctx, p, bin, mode, sc)
 				one.Round = round
-				logf("%-22s round %d  %-9s %9.0f req/s  p99 %6.0fµs  server CPU %3.0f%%  generator CPU %3.0f%%  %s",
-					sc, round+1, mode, one.PerSecond, one.P99us, one.ServerCPU, one.GeneratorCPU, one.Failure)
+				logf("%-22s round %d  %-12s %9.0f req/s  p99 %6.0fµs  server CPU %3.0f%%  generator CPU %3.0f%%  others %3.0f%% (%d tries) %s",
+					sc, round+1, mode, one.PerSecond, one.P99us, one.ServerCPU, one.GeneratorCPU, one.Others, one.Attempts, one.Failure)
 				r.Runs = append(r.Runs, one)
 			}
 		}
 		all = append(all, r)
 	}
 	return all
+}
+
+// quietEnough is how much CPU the rest of the machine may take (in % of one CPU) during a
+// measured window before the window is measured again. The machine is shared: another
+// program's burst of work lands on our CPUs and would be charged to whichever server
+// happened to be running.
+const quietEnough = 25
+
+// maxAttempts bounds the repeats: on a machine that is never quiet, the quietest of them is
+// kept, and the table shows how busy the rest of the machine was.
+const maxAttempts = 4
+
+func measureQuietly(ctx context.Context, p plan, bin, mode string, sc scenario) run {
+	var best run
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		if attempt > 1 {
+			time.Sleep(time.Second) // let the burst pass
+		}
+		one := measure(ctx, p, bin, mode, sc)
+		if attempt == 1 || one.Others < best.Others {
+			best = one
+		}
+		best.Attempts = attempt
+		if one.Failure != "" || one.Others <= quietEnough || ctx.Err() != nil {
+			break
+		}
+	}
+	return best
 }
 
 // measure starts the server, loads it, and samples its CPU time at the start and the end of
@@ -70,15 +101,15 @@ func measure(ctx context.Context, p plan, bin, mode string, sc scenario) run {
 	}
 	defer srv.stop()
 	var before, after procSample
-	var genBefore, genAfter float64
+	var genBefore, genAfter, busyBefore, busyAfter float64
 	watch := func(pr loadgen.Progress) {
 		switch {
 		case pr.Phase == "measuring" && pr.Elapsed == 0:
 			before, _ = sampleProc(srv.pid())
-			genBefore = selfCPUSeconds()
+			genBefore, busyBefore = selfCPUSeconds(), machineBusySeconds()
 		case pr.Phase == "done":
 			after, _ = sampleProc(srv.pid())
-			genAfter = selfCPUSeconds()
+			genAfter, busyAfter = selfCPUSeconds(), machineBusySeconds()
 		}
 	}
 	res, err := loadgen.Run(ctx, loadgen.Config{
@@ -98,6 +129,11 @@ func measure(ctx context.Context, p plan, bin, mode string, sc scenario) run {
 	one.Errors = res.Errors
 	one.ServerCPU = 100 * (after.cpuSeconds - before.cpuSeconds) / secs
 	one.GeneratorCPU = 100 * (genAfter - genBefore) / secs
+	if res.Requests > 0 {
+		one.CPUPerReqUs = 1e6 * (after.cpuSeconds - before.cpuSeconds) / float64(res.Requests)
+	}
+	ours := (after.cpuSeconds - before.cpuSeconds) + (genAfter - genBefore)
+	one.Others = max(0, 100*((busyAfter-busyBefore)-ours)/secs)
 	one.Threads, one.RSSKiB = after.threads, after.rssKiB
 	return one
 }
