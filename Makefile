@@ -33,9 +33,10 @@ run: tangle
 	@if ls site/*.go >/dev/null 2>&1; then $(GO) run ./site -addr $(ADDR); \
 	else echo "The site is not built yet: read the chapters in chapters/."; fi
 
-## bench: the benchmarks (never part of make test)
-bench:
-	@echo "No benchmarks yet."
+## bench: the benchmarks, never part of make test (BENCH=quick: a short run that writes
+## tools/bench/out/ instead of the c10k chapter's figures)
+bench: tangle
+	$(GO) -C tools/bench run ./cmd/bench $(if $(filter quick,$(BENCH)),-quick)
 
 clean:
 	rm -rf bin tmp

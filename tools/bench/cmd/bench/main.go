@@ -51,6 +51,7 @@ type plan struct {
 	activeRate float64
 
 	serverCPU, generatorCPU int
+	repeats                 time.Duration // the most time repeating disturbed runs may take
 }
 
 func fullPlan() plan {
@@ -61,6 +62,7 @@ func fullPlan() plan {
 		rampModes:  []string{"threaded", "threaded-20k", "gonet", "select", "poll", "epoll", "gnet"},
 		rampSteps:  []int{100, 1000, 5000, 10000},
 		rampRounds: 3, probe: 2 * time.Second, active: 4, activeRate: 1000,
+		repeats: 3 * time.Minute,
 	}
 }
 
@@ -72,6 +74,7 @@ func quickPlan() plan {
 		rampModes:  []string{"threaded", "gonet", "epoll"},
 		rampSteps:  []int{100, 1000, 2000},
 		rampRounds: 1, probe: time.Second, active: 4, activeRate: 1000,
+		repeats: 20 * time.Second,
 	}
 }
 
@@ -91,6 +94,7 @@ func main() {
 	chapter := flag.String("chapter", "", "chapter whose bench section is rewritten (default: chapters/04-c10k.md; none with -quick)")
 	modes := flag.String("modes", "", "comma-separated servers for the throughput table (default: all)")
 	rampModes := flag.String("ramp-modes", "", "comma-separated servers for the c10k ramp (default: plan's)")
+	rampSteps := flag.String("ramp-steps", "", "comma-separated idle connection counts (default: plan's)")
 	rounds := flag.Int("rounds", 0, "rounds (default: 5, or 2 with -quick)")
 	syscalls := flag.String("syscalls", "auto", "count syscalls per request with perf, strace, or off")
 	skipRamp := flag.Bool("no-ramp", false, "skip the c10k ramp")
@@ -111,6 +115,14 @@ func main() {
 	if *rampModes != "" {
 		p.rampModes = strings.Split(*rampModes, ",")
 	}
+	if *rampSteps != "" {
+		p.rampSteps = nil
+		for _, f := range strings.Split(*rampSteps, ",") {
+			var n int
+			fmt.Sscan(f, &n)
+			p.rampSteps = append(p.rampSteps, n)
+		}
+	}
 	if *skipRamp {
 		p.rampModes = nil
 	}
@@ -122,6 +134,7 @@ func main() {
 	} else {
 		p.syscalls = syscallTool(*syscalls)
 	}
+	repeatBudget = p.repeats
 	p.serverCPU, p.generatorCPU = 0, 1
 	if machineCPUs() < 2 {
 		p.serverCPU, p.generatorCPU = -1, -1

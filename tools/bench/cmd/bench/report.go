@@ -303,7 +303,12 @@ func rampTable(res results, p plan) table {
 			}
 			perConn, kstack := "–", "–"
 			if pt.target > 0 {
-				perConn, kstack = kib(pt.rssPerConnKiB), kib(pt.kstackPerConn)
+				perConn = kib(pt.rssPerConnKiB)
+			}
+			// Kernel stacks are the whole machine's: only a server whose threads grew with
+			// its connections can be charged with theirs.
+			if pt.target > 0 && pt.threads > pt.held/2 {
+				kstack = kib(pt.kstackPerConn)
 			}
 			note := ""
 			if pt.refused > 0 {
