@@ -51,18 +51,19 @@ type plan struct {
 	activeRate float64
 
 	serverCPU, generatorCPU int
-	repeats                 time.Duration // the most time repeating disturbed runs may take
+	// The most time repeating disturbed runs may take, for throughput and for the ramp.
+	throughputRepeats, rampRepeats *repeatBudget
 }
 
 func fullPlan() plan {
 	return plan{
-		rounds: 5, warmup: time.Second, duration: 3 * time.Second,
+		rounds: 5, warmup: time.Second, duration: 2500 * time.Millisecond,
 		scenarios:  []scenario{{50, 1}, {50, 16}},
 		modes:      []string{"threaded", "gonet", "busywait", "select", "poll", "epoll", "gnet"},
 		rampModes:  []string{"threaded", "threaded-20k", "gonet", "select", "poll", "epoll", "gnet"},
 		rampSteps:  []int{100, 1000, 5000, 10000},
 		rampRounds: 3, probe: 2 * time.Second, active: 4, activeRate: 1000,
-		repeats: 3 * time.Minute,
+		throughputRepeats: &repeatBudget{90 * time.Second}, rampRepeats: &repeatBudget{90 * time.Second},
 	}
 }
 
@@ -74,7 +75,7 @@ func quickPlan() plan {
 		rampModes:  []string{"threaded", "gonet", "epoll"},
 		rampSteps:  []int{100, 1000, 2000},
 		rampRounds: 1, probe: time.Second, active: 4, activeRate: 1000,
-		repeats: 20 * time.Second,
+		throughputRepeats: &repeatBudget{10 * time.Second}, rampRepeats: &repeatBudget{10 * time.Second},
 	}
 }
 
@@ -134,7 +135,6 @@ func main() {
 	} else {
 		p.syscalls = syscallTool(*syscalls)
 	}
-	repeatBudget = p.repeats
 	p.serverCPU, p.generatorCPU = 0, 1
 	if machineCPUs() < 2 {
 		p.serverCPU, p.generatorCPU = -1, -1
