@@ -3,6 +3,11 @@ module flavors
 go 1.25.0
 
 require (
+	golang.org/x/sys v0.47.0
+	google.golang.org/protobuf v1.36.11
+)
+
+require (
 	github.com/alecthomas/chroma/v2 v2.27.0 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/chromedp/chromedp v0.22.1 // indirect
@@ -11,6 +16,4 @@ require (
 	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/yuin/goldmark v1.8.7 // indirect
 	github.com/yuin/goldmark-highlighting/v2 v2.0.0-20230729083705-37449abec8cc // indirect
-	golang.org/x/sys v0.47.0 // indirect
-	google.golang.org/protobuf v1.36.11 // indirect
 )
