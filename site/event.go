@@ -47,6 +47,7 @@ package main
 //	note     text: the scenario narrating what it does next ("A goes quiet for 3 s").
 //	console  a console exchange: text (the command), req and resp (frames as hex), reqText
 //	         and respText (their decoded form), or error.
+//	end      the run is over and everything it started is reaped; text says why.
 //	error    text: the site refused or could not do what the page asked (not part of a run).
 //
 // Fields are omitted when empty, so each line stays short.
@@ -86,6 +87,7 @@ type event struct {
 	Resp     string `json:"resp,omitempty"`
 	ReqText  string `json:"reqText,omitempty"`
 	RespText string `json:"respText,omitempty"`
+	Error    string `json:"error,omitempty"`
 }
 
 // stats is one /proc sample of the server.
@@ -117,6 +119,8 @@ type runOptions struct {
 	Clients int  `json:"clients,omitempty"`
 	Slow    bool `json:"slow,omitempty"`
 	Conns   int  `json:"conns,omitempty"`
+
+	ConsoleLine string `json:"-"` // the command that started a console run
 }
 
 func clientIndex(i int) *int { return &i }

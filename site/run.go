@@ -95,9 +95,9 @@ func (rn *run) main() {
 	defer timer.Stop()
 
 	rn.emit(event{Type: "run", Mode: rn.mode, Scenario: rn.scen.Name, Lanes: rn.scen.lanes(rn.opts),
-		Options: &rn.opts, Scales: rn.scen.scales(), Text: rn.scen.Text})
+		Options: &rn.opts, Scales: rn.scen.scales(), Text: rn.scen.lesson(rn.mode)})
 	if err := rn.build(); err != nil {
-		rn.fail(err)
+		rn.end(err)
 		return
 	}
 	err := rn.scen.Play(rn.ctx, rn, rn.opts)
@@ -110,12 +110,25 @@ func (rn *run) main() {
 			sv.end()
 		}
 	}
-	switch cause := context.Cause(rn.ctx); {
-	case cause != nil && !errors.Is(cause, errServerExited):
-		// Cut short; the server's "killed" status already says why.
-	case err != nil:
-		rn.fail(err)
+	rn.end(err)
+}
+
+// end is the run's last event: everything it started is gone. Its text says why it ended.
+func (rn *run) end(err error) {
+	if cause := context.Cause(rn.ctx); cause != nil {
+		// Cut short: a "killed" status already said so, unless nobody asked for it.
+		if errors.Is(cause, errServerExited) {
+			rn.fail(cause)
+		}
+		rn.emit(event{Type: "end", Text: cause.Error()})
+		return
 	}
+	if err != nil {
+		rn.fail(err)
+		rn.emit(event{Type: "end", Text: err.Error()})
+		return
+	}
+	rn.emit(event{Type: "end", Text: "the scenario is over"})
 }
 
 func (rn *run) fail(err error) {
@@ -154,13 +167,13 @@ func (rn *run) serve(extra ...string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	rn.serversM.Lock()
-	rn.server = sv
-	rn.serversM.Unlock()
 	if err := sv.awaitListening(rn.ctx); err != nil {
 		sv.kill(err)
 		return nil, err
 	}
+	rn.serversM.Lock()
+	rn.server = sv
+	rn.serversM.Unlock()
 	rn.emit(event{Type: "status", Status: "listening", Addr: sv.addr, Pid: sv.proc.pid()})
 	sv.startSampling()
 	return sv, nil
