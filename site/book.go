@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"flavors/site/internal/tanglestandin"
+	"flavors/tools/tangle"
 )
 
 // A chapter as the site sees it: where it lives on the site and what it runs.
@@ -26,8 +26,9 @@ type book struct {
 	Chapters []*chapter
 }
 
-func loadBook(dir string) (*book, error) {
-	chs, err := tanglestandin.ReadChapters(dir)
+// loadBook reads root/chapters.
+func loadBook(root string) (*book, error) {
+	chs, err := tangle.ReadChapters(root)
 	if err != nil {
 		return nil, err
 	}
@@ -44,14 +45,14 @@ func loadBook(dir string) (*book, error) {
 			File:     file,
 			Slug:     slug,
 			URL:      url,
-			Title:    c.Meta.Title(),
-			Servers:  c.Meta.Servers(),
-			Scenario: c.Meta.Scenario(),
+			Title:    c.Title(),
+			Servers:  c.Servers(),
+			Scenario: c.Scenario(),
 			Body:     c.Body,
 		})
 	}
 	if len(b.Chapters) == 0 {
-		return nil, fmt.Errorf("no chapters in %s", dir)
+		return nil, fmt.Errorf("no chapters in %s", filepath.Join(root, "chapters"))
 	}
 	return b, nil
 }

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"flavors/site/internal/tanglestandin"
+	"flavors/tools/tangle"
 )
 
 // buildLocks keeps two runs from building the same binary at once.
@@ -59,8 +59,9 @@ func (rn *run) build() error {
 	defer os.Remove(tmp)
 	cmd := exec.Command("go", "build", "-o", tmp, "./code/"+rn.mode)
 	cmd.Dir = root
+	toChapter := chapterLines(root)
 	out := newLineWriter(func(line string) {
-		rn.emit(event{Type: "build", Text: tanglestandin.Annotate(root, line)})
+		rn.emit(event{Type: "build", Text: toChapter(line, "code/"+rn.mode)})
 	})
 	p, err := startProcess(cmd, out, out)
 	if err != nil {
@@ -74,6 +75,26 @@ func (rn *run) build() error {
 	}
 	rn.emit(event{Type: "status", Status: "built", Text: "bin/" + rn.mode})
 	return nil
+}
+
+// chapterLines returns what rewrites a line of go build's output from the tangled file to
+// the chapter line that wrote it (the tangler's annotator, as make build uses it). If the
+// chapters do not tangle, lines are left as they are: the build's own error still shows.
+func chapterLines(root string) func(line, dir string) string {
+	same := func(line, _ string) string { return line }
+	chapters, err := tangle.ReadChapters(root)
+	if err != nil {
+		return same
+	}
+	out, err := tangle.Tangle(chapters)
+	if err != nil {
+		return same
+	}
+	a, err := tangle.NewAnnotator(out, root)
+	if err != nil {
+		return same
+	}
+	return a.Line
 }
 
 // awaitBuild waits for go build, or kills it (and the compilers it started) when the run is
@@ -147,7 +168,7 @@ func newestSource(root, mode string) (time.Time, error) {
 // otherModes are the modes of the book other than mode: their code cannot change this one.
 func otherModes(root, mode string) map[string]bool {
 	others := map[string]bool{}
-	b, err := loadBook(filepath.Join(root, "chapters"))
+	b, err := loadBook(root)
 	if err != nil {
 		return others
 	}

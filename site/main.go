@@ -89,7 +89,6 @@ func newSite(root string, listen net.Addr) *site {
 		hosts: allowedHosts(listen), runner: newRunner(root)}
 }
 
-func (s *site) chaptersDir() string   { return filepath.Join(s.root, "chapters") }
 func (s *site) recordingsDir() string { return filepath.Join(s.root, "chapters", "recordings") }
 
 func (s *site) handler() http.Handler {

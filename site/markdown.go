@@ -20,7 +20,7 @@ import (
 
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 
-	"flavors/site/internal/tanglestandin"
+	"flavors/tools/tangle"
 )
 
 // A chapter says where its Run panel goes with a line "<!-- run -->"; without one, the panel
@@ -172,17 +172,17 @@ func labelCodeBlock(n *ast.FencedCodeBlock, src []byte) {
 	if n.Info != nil {
 		info = string(n.Info.Segment.Value(src))
 	}
-	a, err := tanglestandin.ParseInfo(info)
+	a, err := tangle.ParseInfo(info)
 	switch {
 	case err != nil:
 		n.SetAttributeString(attrKind, "error")
 		n.SetAttributeString(attrLabel, "bad info string: "+err.Error())
 	case a.File != "":
 		n.SetAttributeString(attrKind, "file")
-		n.SetAttributeString(attrLabel, a.File+appendSuffix(a.Append))
+		n.SetAttributeString(attrLabel, a.Target()+appendSuffix(a.Append))
 	case a.Chunk != "":
 		n.SetAttributeString(attrKind, "chunk")
-		n.SetAttributeString(attrLabel, "«"+a.Chunk+"»"+appendSuffix(a.Append))
+		n.SetAttributeString(attrLabel, a.Target()+appendSuffix(a.Append))
 	default:
 		n.SetAttributeString(attrKind, "display")
 		n.SetAttributeString(attrLabel, a.Lang)

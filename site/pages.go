@@ -30,7 +30,7 @@ type pageData struct {
 
 // handlePage serves a chapter: "/" is the first, "/SLUG" the others.
 func (s *site) handlePage(w http.ResponseWriter, r *http.Request) {
-	b, err := loadBook(s.chaptersDir())
+	b, err := loadBook(s.root)
 	if err != nil {
 		http.Error(w, "cannot read the book: "+err.Error(), http.StatusInternalServerError)
 		return
@@ -81,7 +81,7 @@ type searchEntry struct {
 
 // handleSearch serves the whole book's text cut into sections; the page searches it.
 func (s *site) handleSearch(w http.ResponseWriter, r *http.Request) {
-	b, err := loadBook(s.chaptersDir())
+	b, err := loadBook(s.root)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

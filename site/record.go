@@ -18,7 +18,7 @@ func recordingName(scenario, mode string) string { return scenario + "-" + mode 
 // recordAll runs every chapter's scenario on every mode it offers, with the default
 // options, and writes the recordings. only, when given, names the recordings to make.
 func recordAll(ctx context.Context, root string, only []string) error {
-	b, err := loadBook(filepath.Join(root, "chapters"))
+	b, err := loadBook(root)
 	if err != nil {
 		return err
 	}

@@ -238,7 +238,7 @@ func init() {
 		slowFor: 3 * time.Second, quietEnd: 500 * time.Millisecond, flags: []string{"-stats"},
 	}
 	addScenario(&scenario{
-		Name: "select-poll",
+		Name: "select",
 		Lessons: map[string]string{"": "The kernel now says which descriptors are ready, but each call passes " +
 			"every descriptor in and the server scans them all: compare descriptors passed per call with the few that are ready."},
 		Clients: optionRange{Default: 4, Min: 1, Max: 8},

@@ -133,7 +133,7 @@ func (ss *session) startRun(m pageMessage, scen *scenario) {
 		ss.refuse("a run is already going on this page; press Stop first")
 		return
 	}
-	b, err := loadBook(ss.site.chaptersDir())
+	b, err := loadBook(ss.site.root)
 	if err != nil {
 		ss.refuse(err.Error())
 		return

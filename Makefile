@@ -1,0 +1,41 @@
+# The book's commands: `make run` to read it, `make test` to check it.
+# Every Go command runs through `tangle -annotate`, so an error in generated code is
+# reported at the chapter line that wrote it.
+
+SHELL := bash
+.SHELLFLAGS := -o pipefail -ec
+GO ?= go
+TANGLE := $(GO) run ./tools/tangle/cmd/tangle
+ANNOTATE := $(TANGLE) -annotate
+ADDR ?= 127.0.0.1:8080
+
+.PHONY: tangle check build test run bench clean
+
+## tangle: write code/ from the chapters (only files that changed)
+tangle:
+	$(TANGLE)
+
+## check: fail, naming the chapter to edit, if code/ differs from the chapters
+check:
+	$(TANGLE) -check
+
+## build: every program of the book into bin/
+build: tangle
+	$(GO) build -o bin/ ./code/... 2>&1 | $(ANNOTATE)
+
+## test: the drift check, vet, and every test (with the race detector)
+test: check
+	$(GO) vet ./... 2>&1 | $(ANNOTATE)
+	$(GO) test -race -json -timeout 15m ./... 2>&1 | $(ANNOTATE)
+
+## run: the site, at http://$(ADDR)/
+run: tangle
+	@if ls site/*.go >/dev/null 2>&1; then $(GO) run ./site -addr $(ADDR); \
+	else echo "The site is not built yet: read the chapters in chapters/."; fi
+
+## bench: the benchmarks (never part of make test)
+bench:
+	@echo "No benchmarks yet."
+
+clean:
+	rm -rf bin tmp
