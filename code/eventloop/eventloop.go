@@ -73,7 +73,10 @@ func New() (*Loop, error) {
 // Add starts watching fd for interest; onReadable and onWritable run when it is found
 // readable or writable. Either may be nil if fd never waits for that direction.
 func (l *Loop) Add(fd int, interest Mask, onReadable, onWritable Handler) error {
-	if fd < len(l.files) && l.files[fd].added {
+	if fd < 0 {
+		return unix.EBADF
+	}
+	if l.added(fd) {
 		return ErrAdded
 	}
 	if err := l.update(fd, 0, interest); err != nil {
@@ -90,7 +93,7 @@ func (l *Loop) Add(fd int, interest Mask, onReadable, onWritable Handler) error 
 // handlers. Asking for what is already asked costs no system call, so a caller can state
 // what it wants after every event.
 func (l *Loop) SetInterest(fd int, interest Mask) error {
-	if fd >= len(l.files) || !l.files[fd].added {
+	if !l.added(fd) {
 		return ErrNotAdded
 	}
 	f := &l.files[fd]
@@ -107,12 +110,16 @@ func (l *Loop) SetInterest(fd int, interest Mask) error {
 // Remove stops watching fd and forgets it. Call it before closing fd: the number is handed
 // out again by the next accept or open, and must not come with this registration.
 func (l *Loop) Remove(fd int) error {
-	if fd >= len(l.files) || !l.files[fd].added {
+	if !l.added(fd) {
 		return ErrNotAdded
 	}
 	err := l.update(fd, l.files[fd].interest, 0)
 	l.files[fd] = file{}
 	return err
+}
+
+func (l *Loop) added(fd int) bool {
+	return fd >= 0 && fd < len(l.files) && l.files[fd].added
 }
 
 // Run waits and dispatches until a handler calls Stop, or the wait fails.

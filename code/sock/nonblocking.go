@@ -30,12 +30,6 @@ func ListenNonblocking(addr string) (*Listener, string, error) {
 	return &Listener{FD: fd, spare: openSpare()}, hostport, nil
 }
 
-// outOfFilesPause is how long Accept stalls the caller when the process has no descriptor
-// left and no spare to free one with. It is the only place a non-blocking server sleeps on
-// purpose: returning at once would make a level-triggered loop spin on a listener that
-// stays ready.
-const outOfFilesPause = 50 * time.Millisecond
-
 // Accept takes the next waiting connection, already non-blocking and close-on-exec. It
 // returns -1 and no error when none is waiting (EAGAIN).
 func (l *Listener) Accept() (int, error) {
@@ -50,7 +44,6 @@ func (l *Listener) Accept() (int, error) {
 			// A signal, or a client that reset while it waited in the queue: try the next.
 		case unix.EMFILE, unix.ENFILE:
 			if !l.refuseOne() {
-				time.Sleep(outOfFilesPause)
 				return -1, nil
 			}
 		default:
@@ -59,13 +52,21 @@ func (l *Listener) Accept() (int, error) {
 	}
 }
 
-// refuseOne handles a full descriptor table. The waiting connection cannot be accepted, so
-// it stays in the queue and the listener stays readable: a loop that only retries would spin.
-// Giving up the spare makes room to accept the connection and close it at once; its client
-// learns it was refused instead of waiting in a queue the server cannot drain, and the queue
-// shrinks. It reports false when no spare was there to give.
+// outOfFilesPause is how long refuseOne stalls the caller when it has no spare to give up.
+// It is the only place a non-blocking server sleeps on purpose.
+const outOfFilesPause = 50 * time.Millisecond
+
+// refuseOne handles a full descriptor table. A connection that cannot be accepted stays in
+// the queue and the listener stays readable: a loop that only retries would spin. Giving up
+// the spare makes room to accept it and close it at once; its client learns it was refused
+// instead of waiting for a server that cannot take it, and the queue shrinks. (The kernel
+// checks the table before the queue, so the queue may just as well be empty.) refuseOne
+// reports whether it refused a connection, and so whether another may be waiting.
 func (l *Listener) refuseOne() bool {
 	if l.spare < 0 {
+		// Lost earlier to another thread's open: the process, or the whole system, is
+		// out of files. Back off rather than spin, and try for a spare next time.
+		time.Sleep(outOfFilesPause)
 		l.spare = openSpare()
 		return false
 	}
@@ -75,7 +76,7 @@ func (l *Listener) refuseOne() bool {
 		Close(fd)
 	}
 	l.spare = openSpare()
-	return err != unix.EMFILE && err != unix.ENFILE
+	return err == nil || err == unix.EINTR || err == unix.ECONNABORTED
 }
 
 func openSpare() int {
