@@ -40,7 +40,7 @@ func (b *buildLocks) lock(mode string) func() {
 func (rn *run) build() error {
 	root := rn.rn.root
 	defer rn.rn.builds.lock(rn.mode)()
-	bin := filepath.Join(root, "bin", rn.mode)
+	bin := filepath.Join(rn.rn.bin, rn.mode)
 	stale, err := binaryStale(root, rn.mode, bin)
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func (rn *run) build() error {
 		return nil
 	}
 	rn.emit(event{Type: "status", Status: "building", Text: "go build -o bin/" + rn.mode + " ./code/" + rn.mode})
-	if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
+	if err := os.MkdirAll(rn.rn.bin, 0o755); err != nil {
 		return err
 	}
 	// Build beside the binary and rename over it: a server still running from the old file,

@@ -41,9 +41,11 @@ package main
 //	stats    the server sampled from /proc/PID, every 100 ms while it runs:
 //	         cpu (% of one core over the last interval), rss (bytes), threads, fds (open
 //	         descriptors), conns (client connections the server holds).
-//	loop     a readiness call's counters from the server's -stats lines (select, poll,
-//	         epoll): calls (per second), passed (descriptors handed to the kernel per
-//	         call), ready (descriptors that came back ready per call).
+//	loop     a loop's counters over the last second, from the server's -stats line
+//	         (busywait, select, poll, epoll; text is the line itself): unit (what one turn
+//	         of the loop calls: "poll", "epoll_wait", "syscall"), calls (of it per second),
+//	         per (the other counters: name, rate per second, perCall), e.g. passed and
+//	         ready descriptors per poll, events per epoll_wait, fruitless per syscall.
 //	note     text: the scenario narrating what it does next ("A goes quiet for 3 s").
 //	console  a console exchange: text (the command), req and resp (frames as hex), reqText
 //	         and respText (their decoded form), or error.
@@ -99,11 +101,17 @@ type stats struct {
 	Conns   int     `json:"conns"`
 }
 
-// loopStats are a readiness loop's counters, as the server reports them with -stats.
+// loopStats are a loop's counters, as the server reports them with -stats.
 type loopStats struct {
-	Calls  float64 `json:"calls"`
-	Passed float64 `json:"passed"`
-	Ready  float64 `json:"ready"`
+	Unit  string        `json:"unit"`
+	Calls float64       `json:"calls"`
+	Per   []loopCounter `json:"per,omitempty"`
+}
+
+type loopCounter struct {
+	Name    string  `json:"name"`
+	Rate    float64 `json:"rate"`
+	PerCall float64 `json:"perCall"`
 }
 
 // scales are the gauges' fixed maximums.

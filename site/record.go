@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 )
 
 // A recording is a run's events, one JSON object per line, made by this same runner:
@@ -35,7 +36,7 @@ func recordAll(ctx context.Context, root string, only []string) error {
 		}
 		for _, mode := range modes {
 			name := recordingName(scen.Name, mode)
-			if len(only) > 0 && !slices.Contains(only, name) {
+			if len(only) > 0 && !slices.Contains(only, strings.TrimSuffix(name, ".jsonl")) {
 				continue
 			}
 			fmt.Printf("recording %s … ", name)

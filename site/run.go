@@ -31,7 +31,8 @@ var (
 
 // runner owns every run: it enforces the limit and finds the binaries.
 type runner struct {
-	root      string // the repository: chapters/, code/, bin/
+	root      string // the repository: chapters/, code/
+	bin       string // where the servers are built: root/bin
 	slots     chan struct{}
 	timeLimit time.Duration
 	builds    buildLocks
@@ -39,7 +40,7 @@ type runner struct {
 }
 
 func newRunner(root string) *runner {
-	return &runner{root: root, slots: make(chan struct{}, maxRuns), timeLimit: runTimeLimit}
+	return &runner{root: root, bin: filepath.Join(root, "bin"), slots: make(chan struct{}, maxRuns), timeLimit: runTimeLimit}
 }
 
 // A run is one press of Run: build, serve, play the scenario, clean up.
@@ -95,7 +96,7 @@ func (rn *run) main() {
 	defer timer.Stop()
 
 	rn.emit(event{Type: "run", Mode: rn.mode, Scenario: rn.scen.Name, Lanes: rn.scen.lanes(rn.opts),
-		Options: &rn.opts, Scales: rn.scen.scales(), Text: rn.scen.lesson(rn.mode)})
+		Options: &rn.opts, Scales: rn.scen.scales(rn.opts), Text: rn.scen.lesson(rn.mode)})
 	if err := rn.build(); err != nil {
 		rn.end(err)
 		return
@@ -160,7 +161,7 @@ func (rn *run) current() *server {
 // serve starts bin/MODE -addr 127.0.0.1:0 with extra flags (the scenario's, never the
 // page's), waits for its "listening on" line, and starts sampling it.
 func (rn *run) serve(extra ...string) (*server, error) {
-	bin := filepath.Join(rn.rn.root, "bin", rn.mode)
+	bin := filepath.Join(rn.rn.bin, rn.mode)
 	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, extra...)...)
 	cmd.Dir = rn.rn.root
 	sv, err := startServer(rn, cmd)

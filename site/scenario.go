@@ -39,7 +39,15 @@ func (r optionRange) clamp(v int) int {
 // from one chapter to the next compares like with like.
 var bookScales = scales{CPU: 100, RSS: 64 << 20, Threads: 32, FDs: 256}
 
-func (s *scenario) scales() *scales { sc := s.Scales; return &sc }
+// scales are the gauges' maximums for a run. A scenario that ramps connections (c10k)
+// scales threads and descriptors to the reader's number, the same for every mode it runs.
+func (s *scenario) scales(opts runOptions) *scales {
+	sc := s.Scales
+	if opts.Conns > 0 {
+		sc.Threads, sc.FDs = opts.Conns+100, opts.Conns+100
+	}
+	return &sc
+}
 
 // lesson is the sentence that tells the reader what to watch when s runs mode.
 func (s *scenario) lesson(mode string) string {

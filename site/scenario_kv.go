@@ -229,8 +229,8 @@ func init() {
 		Slow:    true,
 		Lanes:   kvLanes,
 		Play: kvPlan{
-			quietStart: time.Second, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
-			slowFor: 3 * time.Second, quietEnd: time.Second,
+			quietStart: 1500 * time.Millisecond, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
+			slowFor: 3 * time.Second, quietEnd: 1500 * time.Millisecond, flags: []string{"-stats"},
 		}.play,
 	})
 	selectPoll := kvPlan{

@@ -390,7 +390,7 @@
       const v = last ? last[g.key] : null;
       const points = session.samples.map((s) => ({ t: s.t, v: s[g.key] }));
       const peak = points.reduce((m, p) => Math.max(m, p.v), 0);
-      const scaleText = "scale 0–" + (g.key === "rss" ? fmtBytes(max) + " MiB" : max) + (peak ? " · peak " + g.fmt(peak) : "");
+      const scaleText = "0–" + (g.key === "rss" ? Math.round(max / (1 << 20)) + " MiB" : max) + (peak ? " · peak " + g.fmt(peak) : "");
       boxes.push(gauge(g.name, v === null ? "–" : g.fmt(v), g.unit, v === null ? 0 : v / max, g.cls,
         sparkline(points, span, max, g.cls), scaleText, v !== null && v > max));
     }
