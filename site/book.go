@@ -3,8 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
-
+	
 	"flavors/tools/tangle"
 )
 
@@ -12,8 +11,8 @@ import (
 type chapter struct {
 	Number   int    // position in the book, from 0
 	File     string // base name, e.g. "02-single-threaded-blocking.md"
-	Slug     string // "single-threaded-blocking"
-	URL      string // "/single-threaded-blocking" ("/" for the first chapter)
+	Slug     string // "02-single-threaded-blocking", the tangler's name for it
+	URL      string // "/02-single-threaded-blocking" ("/" for the first chapter)
 	Title    string
 	Servers  []string // modes its Run panel can start, from the front matter
 	Scenario string   // the scenario its Run panel plays, from the front matter
@@ -35,7 +34,7 @@ func loadBook(root string) (*book, error) {
 	b := &book{}
 	for i, c := range chs {
 		file := filepath.Base(c.Path)
-		slug := slugOf(file)
+		slug := c.Slug()
 		url := "/" + slug
 		if i == 0 {
 			url = "/"
@@ -55,16 +54,6 @@ func loadBook(root string) (*book, error) {
 		return nil, fmt.Errorf("no chapters in %s", filepath.Join(root, "chapters"))
 	}
 	return b, nil
-}
-
-// slugOf drops the ordering prefix and the extension: "02-single-threaded-blocking.md" →
-// "single-threaded-blocking". URLs then survive a chapter being renumbered.
-func slugOf(file string) string {
-	s := strings.TrimSuffix(file, ".md")
-	if i := strings.IndexByte(s, '-'); i > 0 && strings.Trim(s[:i], "0123456789") == "" {
-		s = s[i+1:]
-	}
-	return s
 }
 
 // bySlug finds a chapter by its URL's path ("" is the first chapter).

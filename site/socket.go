@@ -264,6 +264,13 @@ func (s *sessions) add(ss *session) bool {
 	return !s.closed
 }
 
+// count is how many sessions are open.
+func (s *sessions) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.open)
+}
+
 func (s *sessions) remove(ss *session) {
 	s.mu.Lock()
 	delete(s.open, ss)
