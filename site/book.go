@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	
+
 	"flavors/tools/tangle"
 )
 

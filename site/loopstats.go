@@ -14,7 +14,7 @@ import (
 //
 // parseLoopStats turns such a line into a loop event's counters; any other line is not one.
 var (
-	loopLine    = regexp.MustCompile(`^[a-z_]+=\d+/s( [a-z_]+=\d+/s \([0-9.]+/[a-z_]+\))*$`)
+	loopLine  = regexp.MustCompile(`^[a-z_]+=\d+/s( [a-z_]+=\d+/s \([0-9.]+/[a-z_]+\))*$`)
 	loopField = regexp.MustCompile(`([a-z_]+)=(\d+)/s`)
 )
 

@@ -78,12 +78,12 @@ func TestRunBlockingTwoClients(t *testing.T) {
 	for _, want := range []struct {
 		before, after step
 	}{
-		{step{A, "connect"}, step{B, "connect"}},          // A comes first
-		{step{A, "accepted"}, step{B, "connect"}},         // and the server takes it
-		{step{B, "connected"}, step{B, "send"}},           // B's handshake is done by the kernel
-		{step{B, "send"}, step{B, "waiting"}},             // B's request goes unanswered
-		{step{B, "waiting"}, step{A, "close"}},            // for as long as A stays
-		{step{A, "close"}, step{B, "response"}},           // and is answered only after A leaves
+		{step{A, "connect"}, step{B, "connect"}},  // A comes first
+		{step{A, "accepted"}, step{B, "connect"}}, // and the server takes it
+		{step{B, "connected"}, step{B, "send"}},   // B's handshake is done by the kernel
+		{step{B, "send"}, step{B, "waiting"}},     // B's request goes unanswered
+		{step{B, "waiting"}, step{A, "close"}},    // for as long as A stays
+		{step{A, "close"}, step{B, "response"}},   // and is answered only after A leaves
 	} {
 		if b, a := at(want.before.lane, want.before.op, 0), at(want.after.lane, want.after.op, 0); b > a {
 			t.Errorf("lane %d %s (#%d) came after lane %d %s (#%d)\n%s", want.before.lane, want.before.op, b,
@@ -183,7 +183,7 @@ func TestRefusesWhatTheBookDoesNotOffer(t *testing.T) {
 	for _, m := range []pageMessage{
 		{Type: "run", Chapter: "02-single-threaded-blocking", Mode: "../../bin/sh"},
 		{Type: "run", Chapter: "02-single-threaded-blocking", Mode: "epoll"}, // a mode, but not this chapter's
-		{Type: "run", Chapter: "08-mentions"},                                 // nothing to run
+		{Type: "run", Chapter: "08-mentions"},                                // nothing to run
 		{Type: "run", Chapter: "no-such-chapter"},
 		{Type: "launch"},
 	} {

@@ -108,7 +108,7 @@ func init() {
 		Lessons: map[string]string{
 			"threaded": "Each idle connection holds a thread blocked in read: threads and memory climb with the connections, " +
 				"until Go's limit of 10,000 threads ends the server.",
-			"gonet": "Idle connections cost a goroutine and a descriptor each, not a thread: threads stay flat while descriptors climb.",
+			"gonet":  "Idle connections cost a goroutine and a descriptor each, not a thread: threads stay flat while descriptors climb.",
 			"epoll":  "Idle connections cost a descriptor and a few bytes of buffer: threads stay at one loop, memory barely moves.",
 			"poll":   "poll copes with the crowd, but passes every descriptor on every call: watch the CPU as connections climb.",
 			"select": "select cannot watch a descriptor numbered 1024 or more: past that, the server refuses new connections.",

@@ -265,4 +265,3 @@ func noChildren(t testing.TB) func() (bool, string) {
 		return len(c) == 0, fmt.Sprintf("children %v", c)
 	}
 }
-
