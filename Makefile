@@ -9,7 +9,7 @@ TANGLE := $(GO) run ./tools/tangle/cmd/tangle
 ANNOTATE := $(TANGLE) -annotate
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: tangle check build test run bench clean
+.PHONY: tangle check build test run record bench clean
 
 ## tangle: write code/ from the chapters (only files that changed)
 tangle:
@@ -32,6 +32,10 @@ test: check
 run: tangle
 	@if ls site/*.go >/dev/null 2>&1; then $(GO) run ./site -addr $(ADDR); \
 	else echo "The site is not built yet: read the chapters in chapters/."; fi
+
+## record: refresh the sessions the Run panels show before Run (chapters/recordings)
+record: build
+	$(GO) run ./site -record
 
 ## bench: the benchmarks (never part of make test)
 bench:

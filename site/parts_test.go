@@ -1,0 +1,101 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestLineWriter(t *testing.T) {
+	var lines []string
+	w := newLineWriter(func(l string) { lines = append(lines, l) })
+	for _, p := range []string{"one\ntw", "o\n", "\n", strings.Repeat("x", maxLine+10), "tail\nlast\n"} {
+		w.Write([]byte(p))
+	}
+	want := []string{"one", "two", "", strings.Repeat("x", maxLine) + " …", "last"}
+	if !reflect.DeepEqual(lines, want) {
+		t.Errorf("got %q", lines)
+	}
+}
+
+func TestParseLoopStats(t *testing.T) {
+	l, ok := parseLoopStats("poll=1000/s passed=100000/s (100.00/poll) ready=2000/s (2.00/poll) refused=0/s (0.00/poll)")
+	if !ok || l.Unit != "poll" || l.Calls != 1000 || len(l.Per) != 3 || l.Per[0].Name != "passed" || l.Per[0].PerCall != 100 || l.Per[1].PerCall != 2 {
+		t.Errorf("poll line: %+v %v", l, ok)
+	}
+	if l, ok := parseLoopStats("epoll_wait=0/s events=0/s"); !ok || l.Per[0].PerCall != 0 {
+		// a quiet second: no per-call figure is printed, and none is made up
+		if ok {
+			t.Errorf("quiet epoll line: %+v", l)
+		}
+	}
+	for _, line := range []string{"accept: too many open files", "listening on 127.0.0.1:1", "x=1/s trailing words"} {
+		if _, ok := parseLoopStats(line); ok {
+			t.Errorf("%q read as loop stats", line)
+		}
+	}
+}
+
+func TestAcceptedPeers(t *testing.T) {
+	table := `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1
+   1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 222 1
+   2: 0100007F:1F90 0100007F:C351 01 00000000:00000000 00:00000000 00000000     0        0 0 1
+   3: 0100007F:C350 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 333 1
+`
+	path := filepath.Join(t.TempDir(), "tcp")
+	if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open(path)
+	defer f.Close()
+	peers := map[int]bool{}
+	if err := scanTCPTable(f, 0x1F90, peers); err != nil {
+		t.Fatal(err)
+	}
+	// 0xC350 is accepted (an inode); 0xC351 still waits in the listen queue (inode 0);
+	// the listener and the client's own side are not the server's connections.
+	if !reflect.DeepEqual(peers, map[int]bool{0xC350: true}) {
+		t.Errorf("peers %v", peers)
+	}
+}
+
+func TestParseConsole(t *testing.T) {
+	for line, ok := range map[string]bool{
+		"put k v": true, "put k two words": true, "get k": true, "  get   k  ": true,
+		"get": false, "get k v": false, "put": false, "del k": false, "": false,
+	} {
+		if _, err := parseConsole(line); (err == nil) != ok {
+			t.Errorf("parseConsole(%q): %v", line, err)
+		}
+	}
+	m, _ := parseConsole("put k two words")
+	if m.Key != "k" || m.Value != "two words" {
+		t.Errorf("put parsed as %+v", m)
+	}
+}
+
+func TestOptionsAreClamped(t *testing.T) {
+	s := scenarios["blocking"]
+	got := s.options(runOptions{Clients: 1 << 30, Slow: true, Conns: 5000})
+	if got.Clients != s.Clients.Max || !got.Slow || got.Conns != 0 {
+		t.Errorf("options %+v", got)
+	}
+	if got := s.options(runOptions{}); got.Clients != s.Clients.Default {
+		t.Errorf("default clients %+v", got)
+	}
+	if got := scenarios["hello"].options(runOptions{Clients: 5, Slow: true}); got != (runOptions{}) {
+		t.Errorf("hello takes no options: %+v", got)
+	}
+}
+
+// A build error in tangled code is shown at the chapter line that wrote it.
+func TestBuildErrorsPointAtChapters(t *testing.T) {
+	root := repoRoot(t)
+	line := chapterLines(root)("code/blocking/main.go:3:1: syntax error", "code/blocking")
+	if !strings.HasPrefix(line, "chapters/02-single-threaded-blocking.md:") {
+		t.Errorf("annotated as %q", line)
+	}
+}
