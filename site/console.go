@@ -32,6 +32,10 @@ type consoleState struct {
 // consoleCommand runs one "put KEY VALUE" or "get KEY" against the run's server, in the
 // background, and reports the frames both ways as a console event.
 func (rn *run) consoleCommand(line string) {
+	if !rn.scen.Console {
+		rn.emit(event{Type: "console", Text: line, Error: "this server does not speak the book's protocol"})
+		return
+	}
 	req, err := parseConsole(line)
 	if err != nil {
 		rn.emit(event{Type: "console", Text: line, Error: err.Error()})

@@ -11,20 +11,50 @@ const waitingAfter = 250 * time.Millisecond
 
 // laneTracker maps each client's local port to its lane, so that the sampler's view of the
 // server's connections becomes "accepted" events for the right lanes.
+//
+// A connection waiting to be accepted is watched closely (every acceptEvery), so that the
+// moment the server takes it shows where it happened, not up to a stats period later.
 type laneTracker struct {
 	mu       sync.Mutex
-	byPort   map[int]int  // client's local port → lane
+	byPort   map[int]int  // client's local port → lane, while the connection is open
 	reported map[int]bool // ports whose "accepted" event is out
+	wake     chan struct{}
 }
 
-// connected records that lane's connection uses local port.
+func newLaneTracker() laneTracker { return laneTracker{wake: make(chan struct{}, 1)} }
+
+// connected records that lane's connection uses local port, and wakes the sampler to look
+// for it.
 func (lt *laneTracker) connected(lane, port int) {
 	lt.mu.Lock()
-	defer lt.mu.Unlock()
 	if lt.byPort == nil {
 		lt.byPort, lt.reported = map[int]int{}, map[int]bool{}
 	}
 	lt.byPort[port] = lane
+	lt.mu.Unlock()
+	select {
+	case lt.wake <- struct{}{}:
+	default:
+	}
+}
+
+// closed forgets a connection the client hung up.
+func (lt *laneTracker) closed(port int) {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	delete(lt.byPort, port)
+}
+
+// waiting says whether an open connection has not been seen accepted yet.
+func (lt *laneTracker) waiting() bool {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	for port := range lt.byPort {
+		if !lt.reported[port] {
+			return true
+		}
+	}
+	return false
 }
 
 // accepted reports, once per connection, the lanes whose connection the server now holds.

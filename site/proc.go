@@ -146,31 +146,56 @@ func startSampler(rn *run, pid int, addr string) *sampler {
 
 func (s *sampler) loop(rn *run, pid, port int) {
 	defer close(s.done)
-	tick := time.NewTicker(sampleEvery)
-	defer tick.Stop()
+	statsTick := time.NewTicker(sampleEvery)
+	defer statsTick.Stop()
+	acceptTick := time.NewTicker(acceptEvery)
+	defer acceptTick.Stop()
+	acceptTick.Stop() // runs only while a connection waits to be accepted
 	prev, err := readProc(pid)
 	if err != nil {
 		return
+	}
+	// watchAccepts looks for newly accepted connections and keeps looking often while
+	// some are still waiting.
+	watchAccepts := func() (map[int]bool, error) {
+		peers, err := acceptedPeers(pid, port)
+		if err != nil {
+			return nil, err
+		}
+		rn.lanes.accepted(rn, peers)
+		if rn.lanes.waiting() {
+			acceptTick.Reset(acceptEvery)
+		} else {
+			acceptTick.Stop()
+		}
+		return peers, nil
 	}
 	for {
 		select {
 		case <-s.quit:
 			return
-		case <-tick.C:
+		case <-rn.lanes.wake:
+			if _, err := watchAccepts(); err != nil {
+				return
+			}
+		case <-acceptTick.C:
+			if _, err := watchAccepts(); err != nil {
+				return
+			}
+		case <-statsTick.C:
+			cur, err := readProc(pid)
+			if err != nil {
+				return // the server is gone; its status event says how
+			}
+			peers, err := watchAccepts()
+			if err != nil {
+				return
+			}
+			rn.emit(event{Type: "stats", Stats: &stats{
+				CPU: cpuPercent(prev, cur), RSS: cur.rss, Threads: cur.threads, FDs: cur.fds, Conns: len(peers),
+			}})
+			prev = cur
 		}
-		cur, err := readProc(pid)
-		if err != nil {
-			return // the server is gone; its status event says how
-		}
-		peers, err := acceptedPeers(pid, port)
-		if err != nil {
-			return
-		}
-		rn.lanes.accepted(rn, peers)
-		rn.emit(event{Type: "stats", Stats: &stats{
-			CPU: cpuPercent(prev, cur), RSS: cur.rss, Threads: cur.threads, FDs: cur.fds, Conns: len(peers),
-		}})
-		prev = cur
 	}
 }
 

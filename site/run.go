@@ -16,6 +16,7 @@ const (
 	runTimeLimit  = 60 * time.Second       // a run ends after this, whatever it is doing
 	listenTimeout = 15 * time.Second       // from exec to "listening on"
 	sampleEvery   = 100 * time.Millisecond // /proc sampling period
+	acceptEvery   = 10 * time.Millisecond  // how often a connection waiting for accept is looked for
 	termGrace     = 2 * time.Second        // SIGTERM to SIGKILL (the contract says 1 s)
 )
 
@@ -74,7 +75,7 @@ func (r *runner) startRun(parent context.Context, mode string, scen *scenario, o
 	rn := &run{
 		rn: r, mode: mode, scen: scen, opts: opts,
 		ctx: ctx, cancel: cancel, start: time.Now(),
-		done: make(chan struct{}), sink: sink,
+		done: make(chan struct{}), sink: sink, lanes: newLaneTracker(),
 	}
 	r.live.Add(1)
 	go rn.main()

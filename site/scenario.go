@@ -18,6 +18,8 @@ type scenario struct {
 	Clients optionRange
 	Conns   optionRange
 	Slow    bool // the "one slow client" switch is offered (and on by default)
+	// Console: its servers speak the book's protocol, so the reader's console can talk to them.
+	Console bool
 	Scales  scales
 	Lanes   func(opts runOptions) []string
 	Play    func(ctx context.Context, rn *run, opts runOptions) error
@@ -82,6 +84,7 @@ func addScenario(s *scenario) {
 // runs when the reader types a command with no run going.
 var consoleScenario = &scenario{
 	Name:    "console",
+	Console: true,
 	Lessons: map[string]string{"": "The server runs for your console until you press Stop (at most a minute)."},
 	Scales:  bookScales,
 	Lanes:   func(runOptions) []string { return nil },

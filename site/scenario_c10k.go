@@ -113,10 +113,11 @@ func init() {
 			"poll":   "poll copes with the crowd, but passes every descriptor on every call: watch the CPU as connections climb.",
 			"select": "select cannot watch a descriptor numbered 1024 or more: past that, the server refuses new connections.",
 		},
-		Modes:  []string{"threaded", "gonet", "epoll", "poll", "select"},
-		Conns:  optionRange{Default: 2000, Min: 100, Max: 10000},
-		Scales: scales{CPU: 100, RSS: 1 << 30, Threads: 10000, FDs: 10000},
-		Lanes:  func(runOptions) []string { return laneNames(c10kActive, false) },
-		Play:   playC10K,
+		Modes:   []string{"threaded", "gonet", "epoll", "poll", "select"},
+		Conns:   optionRange{Default: 2000, Min: 100, Max: 10000},
+		Console: true,
+		Scales:  scales{CPU: 100, RSS: 1 << 30, Threads: 10000, FDs: 10000},
+		Lanes:   func(runOptions) []string { return laneNames(c10kActive, false) },
+		Play:    playC10K,
 	})
 }

@@ -57,6 +57,7 @@ func (rn *run) httpGet(lane int, addr string) {
 	}
 	release := context.AfterFunc(rn.ctx, func() { conn.Close() })
 	defer release()
+	defer rn.lanes.closed(localPort(conn))
 	defer conn.Close()
 	_, err = rn.request(lane, "GET /", func() (string, error) {
 		if _, err := fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", addr); err != nil {
@@ -78,10 +79,10 @@ func (rn *run) httpGet(lane int, addr string) {
 func init() {
 	addScenario(&scenario{
 		Name: "hello",
-		Lessons: map[string]string{"": "The server sleeps " + helloDelay.String() + " before each answer. " +
-			"Handled one at a time, the second request waits for the first; with a goroutine per connection, both finish together."},
+		Lessons: map[string]string{"": "The server sleeps a second before each answer, and two requests arrive at once. " +
+			"Handled one at a time, one of them waits for the other; with one go statement (a goroutine per connection), both finish together."},
 		Lanes: func(runOptions) []string {
-			return []string{"1st, one at a time", "2nd, one at a time", "1st, concurrent", "2nd, concurrent"}
+			return []string{"A · one at a time", "B · one at a time", "A · concurrent", "B · concurrent"}
 		},
 		Play: playHello,
 	})

@@ -103,6 +103,7 @@ func (p kvPlan) client(rn *run, addr string, lane int, slow bool, start time.Dur
 type laneClient struct {
 	rn      *run
 	lane    int
+	port    int // local
 	kv      *kv.Client
 	release func() bool
 }
@@ -115,7 +116,7 @@ func (rn *run) dialKV(lane int, addr string) (*laneClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &laneClient{rn: rn, lane: lane, kv: kv.NewClient(conn),
+	return &laneClient{rn: rn, lane: lane, port: localPort(conn), kv: kv.NewClient(conn),
 		release: context.AfterFunc(rn.ctx, func() { conn.Close() })}, nil
 }
 
@@ -132,9 +133,11 @@ func (rn *run) dial(lane int, addr string) (net.Conn, error) {
 		return nil, err
 	}
 	rn.emitClient(lane, "connected", "", msSince(start))
-	rn.lanes.connected(lane, conn.LocalAddr().(*net.TCPAddr).Port)
+	rn.lanes.connected(lane, localPort(conn))
 	return conn, nil
 }
+
+func localPort(c net.Conn) int { return c.LocalAddr().(*net.TCPAddr).Port }
 
 func (c *laneClient) put(key, value string) error {
 	_, err := c.rn.request(c.lane, "put "+key+" "+value, func() (string, error) {
@@ -160,6 +163,7 @@ func (c *laneClient) get(key string) error {
 func (c *laneClient) close() {
 	c.release()
 	c.kv.Close()
+	c.rn.lanes.closed(c.port)
 	if !c.rn.cutShort() {
 		c.rn.emitClient(c.lane, "close", "", 0)
 	}
@@ -200,6 +204,7 @@ func init() {
 			"their requests wait until A hangs up."},
 		Clients: optionRange{Default: 3, Min: 1, Max: 6},
 		Slow:    true,
+		Console: true,
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			stagger: 300 * time.Millisecond, slowFor: 3 * time.Second, quietEnd: 500 * time.Millisecond,
@@ -215,6 +220,7 @@ func init() {
 		},
 		Clients: optionRange{Default: 8, Min: 1, Max: 16},
 		Slow:    true,
+		Console: true,
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			stagger: 200 * time.Millisecond, hold: 2 * time.Second, slowFor: 3 * time.Second,
@@ -227,6 +233,7 @@ func init() {
 			"whether or not anything is there: the CPU gauge sits near 100% before the first client and after the last."},
 		Clients: optionRange{Default: 4, Min: 1, Max: 8},
 		Slow:    true,
+		Console: true,
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			quietStart: 1500 * time.Millisecond, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
@@ -243,6 +250,7 @@ func init() {
 			"every descriptor in and the server scans them all: compare descriptors passed per call with the few that are ready."},
 		Clients: optionRange{Default: 4, Min: 1, Max: 8},
 		Slow:    true,
+		Console: true,
 		Lanes:   kvLanes,
 		Play:    selectPoll.play,
 	})
@@ -252,6 +260,7 @@ func init() {
 			"a hundred idle connections cost nothing, one thread serves everyone, and the CPU is near zero while they are quiet."},
 		Clients: optionRange{Default: 6, Min: 1, Max: 16},
 		Slow:    true,
+		Console: true,
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			idleConns: 100, stagger: 200 * time.Millisecond, hold: 2 * time.Second,

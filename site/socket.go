@@ -158,6 +158,9 @@ func (ss *session) startRun(m pageMessage, scen *scenario) {
 	}
 	if scen == nil {
 		scen = chapterScen
+	} else if !chapterScen.Console {
+		ss.refuse("this chapter's server does not speak the book's protocol: no console here")
+		return
 	}
 	opts := scen.options(m.Options)
 	if scen == consoleScenario {

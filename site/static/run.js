@@ -86,9 +86,12 @@
         case "stats":
           this.samples.push(Object.assign({ t: e.t }, e.stats));
           break;
-        case "loop":
-          this.loops.push(Object.assign({ t: e.t }, e.loop));
+        case "loop": {
+          const per = {};
+          for (const c of e.loop.per || []) per[c.name] = c;
+          this.loops.push({ t: e.t, unit: e.loop.unit, calls: e.loop.calls, per });
           break;
+        }
         case "note":
           this.notes.push({ t: e.t, text: e.text });
           break;
@@ -209,6 +212,12 @@
     return node;
   }
 
+  // The timeline starts when the first server is listening: building is in the log, and
+  // the lanes get the width. Times stay the run's own, as in the log.
+  function timeOrigin(session) {
+    return session.servers.length ? session.servers[0].from : 0;
+  }
+
   // A tick step that gives about six labels across the run.
   function tickStep(span) {
     for (const s of [250, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000]) if (span / s <= 7) return s;
@@ -241,7 +250,7 @@
   function drawTimeline(session, now, cursorT) {
     const width = Math.max(280, timelineBox.clientWidth || 600);
     const narrow = width < 560;
-    const left = narrow ? 74 : 128;
+    const left = narrow ? 96 : 128;
     const right = 14;
     const laneH = 26;
     const laneGap = 6;
@@ -258,17 +267,19 @@
     }
     const rows = lanes.length;
     const height = top + serverRowH + laneGap + rows * (laneH + laneGap) + axisH;
-    const span = Math.max(now, 3000);
-    const x = (t) => left + (Math.min(t, span) / span) * (width - left - right);
+    const origin = timeOrigin(session);
+    const span = Math.max(now - origin, 3000);
+    const x = (t) => left + (Math.max(0, Math.min(t - origin, span)) / span) * (width - left - right);
     const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
       "aria-label": "Timeline: one lane per client, time left to right. The event log below has the same information as text." });
 
     // grid and axis
     const axisY = height - axisH + 4;
     const step = tickStep(span);
-    for (let t = 0; t <= span + 1; t += step) {
+    for (let t = Math.ceil(origin / step) * step; t <= origin + span + 1; t += step) {
       el("line", { x1: x(t), x2: x(t), y1: top, y2: axisY - 4, class: "gridline" }, svg);
-      const label = el("text", { x: x(t), y: axisY + 12, "text-anchor": t === 0 ? "start" : "middle", class: "axis" }, svg);
+      const anchor = x(t) - left < 12 ? "start" : width - right - x(t) < 12 ? "end" : "middle";
+      const label = el("text", { x: x(t), y: axisY + 12, "text-anchor": anchor, class: "axis" }, svg);
       label.textContent = (t / 1000).toString() + " s";
     }
 
@@ -280,7 +291,7 @@
       const to = s.to === null ? now : s.to;
       titled(el("line", { x1: x(s.from), x2: x(to), y1: sy + 9, y2: sy + 9, class: "server-line" }, svg),
         "pid " + s.pid + " listening on " + s.addr + " from " + fmtT(s.from) + (s.to === null ? "" : " to " + fmtT(s.to) + " (" + s.end + ")"));
-      el("circle", { cx: x(s.from), cy: sy + 9, r: 3.5, class: "mk-response" }, svg);
+      el("circle", { cx: x(s.from), cy: sy + 9, r: 3.5, class: "server-dot" }, svg);
       if (s.to !== null) el("line", { x1: x(s.to), x2: x(s.to), y1: sy + 3, y2: sy + 15, class: "mk-close" }, svg);
     }
 
@@ -297,7 +308,7 @@
       const y = top + serverRowH + laneGap + i * (laneH + laneGap);
       el("rect", { x: left, y, width: width - left - right, height: laneH, rx: 3, class: "lane-bg" }, svg);
       const label = el("text", { x: 8, y: y + laneH / 2 + 4, class: "lane-label" }, svg);
-      label.textContent = narrow ? l.name.replace(" (slow)", "·slow") : l.name;
+      label.textContent = narrow ? l.name.replace(" (slow)", " ·slow").replace(" at a time", "") : l.name;
       for (const s of l.spans) {
         const to = s.to === null ? now : s.to;
         const thick = s.state === "waiting" || s.state === "served";
@@ -306,7 +317,9 @@
         titled(el("rect", { x: x(s.from), y: y + (laneH - h) / 2, width: w, height: h, rx: thick ? 2 : 1, class: "st-" + s.state }, svg),
           l.name + ": " + STATES.find((p) => p[0] === s.state)[1] + ", " + fmtT(s.from) + " – " + (s.to === null ? "now" : fmtT(s.to)) + " (" + fmtMs(to - s.from) + ")");
       }
+      const dense = l.marks.length > (width - left - right) / 6; // many requests: keep the answers only
       for (const m of l.marks) {
+        if (dense && m.kind === "send") continue;
         const mx = x(m.t);
         let node;
         switch (m.kind) {
@@ -334,11 +347,14 @@
     { key: "conns", name: "Connections", unit: "held", cls: "c-fds", scale: (s) => s.fds, fmt: (v) => String(v) },
   ];
 
-  function sparkline(points, span, max, cls) {
+  function sparkline(points, span, max, cls, origin, cursorT) {
     const w = 200, h = 28;
     const svg = el("svg", { viewBox: `0 0 ${w} ${h}`, preserveAspectRatio: "none", "aria-hidden": "true" });
     if (points.length < 1) return svg;
-    const px = (t) => (Math.min(t, span) / span) * w;
+    const px = (t) => (Math.max(0, Math.min(t - origin, span)) / span) * w;
+    if (cursorT !== null && cursorT !== undefined) {
+      el("line", { x1: px(cursorT), x2: px(cursorT), y1: 0, y2: h, class: "cursor", "vector-effect": "non-scaling-stroke" }, svg);
+    }
     const py = (v) => h - 1 - (Math.min(v, max) / max) * (h - 2);
     let d = "";
     points.forEach((p, i) => { d += (i ? " L" : "M") + px(p.t).toFixed(1) + "," + py(p.v).toFixed(1); });
@@ -380,31 +396,94 @@
     return box;
   }
 
-  function drawGauges(session, now) {
+  // The sample in force at time t: the last one taken at or before it.
+  function sampleAt(list, t) {
+    let found = null;
+    for (const s of list) {
+      if (s.t > t) break;
+      found = s;
+    }
+    return found;
+  }
+
+  // Gauges show the moment the reader marked in the log, or else the latest sample.
+  function drawGauges(session, now, cursorT) {
     const scales = (session.header && session.header.scales) || { cpu: 100, rss: 64 << 20, threads: 32, fds: 256 };
-    const span = Math.max(now, 3000);
-    const last = session.samples[session.samples.length - 1];
-    const boxes = [];
+    const origin = timeOrigin(session);
+    const span = Math.max(now - origin, 3000);
+    const at = cursorT === null ? Infinity : cursorT;
+    const current = sampleAt(session.samples, at);
+    const proc = document.createElement("div");
+    proc.className = "gauge-row";
     for (const g of GAUGES) {
       const max = g.scale(scales);
-      const v = last ? last[g.key] : null;
+      const v = current ? current[g.key] : null;
       const points = session.samples.map((s) => ({ t: s.t, v: s[g.key] }));
       const peak = points.reduce((m, p) => Math.max(m, p.v), 0);
       const scaleText = "0–" + (g.key === "rss" ? Math.round(max / (1 << 20)) + " MiB" : max) + (peak ? " · peak " + g.fmt(peak) : "");
-      boxes.push(gauge(g.name, v === null ? "–" : g.fmt(v), g.unit, v === null ? 0 : v / max, g.cls,
-        sparkline(points, span, max, g.cls), scaleText, v !== null && v > max));
+      proc.append(gauge(g.name, v === null ? "–" : g.fmt(v), g.unit, v === null ? 0 : v / max, g.cls,
+        sparkline(points, span, max, g.cls, origin, cursorT), scaleText, v !== null && v > max));
     }
-    if (session.loops.length) {
-      const l = session.loops[session.loops.length - 1];
-      const max = Math.max(scales.fds, ...session.loops.map((p) => p.passed));
-      const spark = sparkline(session.loops.map((p) => ({ t: p.t, v: p.passed })), span, max, "c-passed");
-      const ready = sparkline(session.loops.map((p) => ({ t: p.t, v: p.ready })), span, max, "c-ready");
+    const parts = [proc];
+    const loop = loopGauges(session, span, scales, origin, at, cursorT);
+    if (loop.length) {
+      const row = document.createElement("div");
+      row.className = "gauge-row loop";
+      const caption = document.createElement("p");
+      caption.className = "gauge-caption";
+      caption.textContent = "The server's own loop counters (it runs with -stats and prints them every second):";
+      row.append(...loop);
+      parts.push(caption, row);
+    }
+    const when = document.createElement("p");
+    when.className = "gauge-when";
+    when.textContent = cursorT === null ? "" : "Gauges at " + fmtT(cursorT) + ", the moment marked in the log.";
+    if (cursorT !== null) parts.push(when);
+    gaugesBox.replaceChildren(...parts);
+  }
+
+  // The loop's own counters (servers run with -stats print them once a second): how often
+  // the loop calls into the kernel, and what each call brings back.
+  function loopGauges(session, span, scales, origin, at, cursorT) {
+    const loops = session.loops;
+    const cur = sampleAt(loops, at);
+    if (!loops.length || !cur) return [];
+    const unit = cur.unit;
+    const boxes = [];
+    const peakCalls = Math.max(1, ...loops.map((l) => l.calls));
+    boxes.push(gauge(unit + " calls", fmtRate(cur.calls), "per s", cur.calls / peakCalls, "c-passed",
+      sparkline(loops.map((l) => ({ t: l.t, v: l.calls })), span, peakCalls, "c-passed", origin, cursorT),
+      "peak " + fmtRate(peakCalls) + "/s", false));
+    if (cur.per.passed && cur.per.ready) {
+      const max = Math.max(scales.fds, ...loops.map((l) => (l.per.passed ? l.per.passed.perCall : 0)));
+      const spark = sparkline(loops.map((l) => ({ t: l.t, v: l.per.passed ? l.per.passed.perCall : 0 })), span, max, "c-passed", origin, cursorT);
+      const ready = sparkline(loops.map((l) => ({ t: l.t, v: l.per.ready ? l.per.ready.perCall : 0 })), span, max, "c-ready", origin, null);
       for (const child of [...ready.childNodes]) spark.appendChild(child);
-      const text = fmtNum(l.ready) + " / " + fmtNum(l.passed);
-      boxes.push(gauge("Ready / passed per call", text, "descriptors", l.passed ? l.ready / l.passed : 0, "c-ready",
-        spark, fmtNum(l.calls) + " calls/s · grey: passed, green: ready", false));
+      const p = cur.per.passed.perCall, r = cur.per.ready.perCall;
+      boxes.push(gauge("Ready of passed", cur.calls ? fmtNum(r) + " / " + fmtNum(p) : "–", "per " + unit, p ? r / p : 0, "c-ready",
+        spark, "descriptors per call", false));
     }
-    gaugesBox.replaceChildren(...boxes);
+    for (const name of Object.keys(cur.per)) {
+      if (name === "passed" || name === "ready") continue;
+      const series = loops.map((l) => ({ t: l.t, v: l.per[name] ? l.per[name].perCall : 0 }));
+      if (name === "refused" && !series.some((p) => p.v > 0)) continue;
+      const v = cur.per[name].perCall;
+      if (name === "fruitless") {
+        boxes.push(gauge("Fruitless", cur.calls ? (v * 100).toFixed(v > 0.995 && v < 1 ? 2 : 0) : "–", "% of " + unit + "s", v, "c-cpu",
+          sparkline(series, span, 1, "c-cpu", origin, cursorT), "calls that found nothing", false));
+        continue;
+      }
+      const max = Math.max(1, ...series.map((p) => p.v));
+      boxes.push(gauge(name + " per " + unit, cur.calls ? fmtNum(v) : "–", "", v / max, "c-ready",
+        sparkline(series, span, max, "c-ready", origin, cursorT), "peak " + fmtNum(max), false));
+    }
+    return boxes;
+  }
+
+  function fmtRate(v) {
+    if (v >= 1e6) return (v / 1e6).toFixed(1) + "M";
+    if (v >= 1e4) return Math.round(v / 1e3) + "k";
+    return String(Math.round(v));
   }
 
   const fmtNum = (v) => (v >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(1));
@@ -512,7 +591,7 @@
       drawQueued = false;
       const t = now();
       drawTimeline(session, t, cursor);
-      drawGauges(session, t);
+      drawGauges(session, t, cursor);
     });
   }
 
@@ -689,7 +768,7 @@
     await loadRecording();
     if (!socketRun) showRecording();
   });
-  consoleForm.addEventListener("submit", (e) => {
+  if (consoleForm) consoleForm.addEventListener("submit", (e) => {
     e.preventDefault();
     const input = consoleForm.elements.line;
     const line = input.value.trim();
