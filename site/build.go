@@ -57,7 +57,8 @@ func (rn *run) build() error {
 	// or a concurrent make build, never sees half a binary.
 	tmp := fmt.Sprintf("%s.building-%d", bin, os.Getpid())
 	defer os.Remove(tmp)
-	cmd := exec.Command("go", "build", "-o", tmp, "./code/"+rn.mode)
+	// -v names each package as it is compiled: the build's progress, on the page.
+	cmd := exec.Command("go", "build", "-v", "-o", tmp, "./code/"+rn.mode)
 	cmd.Dir = root
 	toChapter := chapterLines(root)
 	out := newLineWriter(func(line string) {

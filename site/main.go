@@ -25,6 +25,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "serve the book on `host:port` (loopback unless you say otherwise)")
 	rootFlag := flag.String("root", "", "the repository `dir` (default: the one holding the current directory)")
+	binFlag := flag.String("bin", "", "build and run the servers in `dir` (default: ROOT/bin)")
 	record := flag.Bool("record", false, "record every chapter's scenario into chapters/recordings and exit")
 	flag.Parse()
 	log.SetFlags(0)
@@ -35,25 +36,29 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	r := newRunner(root)
+	if *binFlag != "" {
+		r.bin = *binFlag
+	}
 	if *record {
-		if err := recordAll(ctx, root, flag.Args()); err != nil {
+		if err := recordAll(ctx, r, flag.Args()); err != nil {
 			log.Fatal(err)
 		}
 		return
 	}
-	if err := serve(ctx, root, *addr); err != nil {
+	if err := serve(ctx, r, *addr); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // serve runs the site until ctx is done, then shuts down gracefully: every run is killed and
 // reaped, every websocket gets a close frame.
-func serve(ctx context.Context, root, addr string) error {
+func serve(ctx context.Context, r *runner, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	s := newSite(root, ln.Addr())
+	s := newSite(r, ln.Addr())
 	srv := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -83,10 +88,10 @@ type site struct {
 	sessions sessions
 }
 
-func newSite(root string, listen net.Addr) *site {
+func newSite(r *runner, listen net.Addr) *site {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	return &site{root: root, ctx: ctx, cancel: cancel, md: newMarkdown(),
-		hosts: allowedHosts(listen), runner: newRunner(root)}
+	return &site{root: r.root, ctx: ctx, cancel: cancel, md: newMarkdown(),
+		hosts: allowedHosts(listen), runner: r}
 }
 
 func (s *site) recordingsDir() string { return filepath.Join(s.root, "chapters", "recordings") }

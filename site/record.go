@@ -18,13 +18,12 @@ func recordingName(scenario, mode string) string { return scenario + "-" + mode 
 
 // recordAll runs every chapter's scenario on every mode it offers, with the default
 // options, and writes the recordings. only, when given, names the recordings to make.
-func recordAll(ctx context.Context, root string, only []string) error {
-	b, err := loadBook(root)
+func recordAll(ctx context.Context, r *runner, only []string) error {
+	b, err := loadBook(r.root)
 	if err != nil {
 		return err
 	}
-	r := newRunner(root)
-	dir := filepath.Join(root, "chapters", "recordings")
+	dir := filepath.Join(r.root, "chapters", "recordings")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,13 +36,15 @@ type runner struct {
 	root      string // the repository: chapters/, code/
 	bin       string // where the servers are built: root/bin
 	slots     chan struct{}
-	timeLimit time.Duration
+	timeLimit atomic.Int64 // a run's time limit, in nanoseconds (tests shorten it)
 	builds    buildLocks
 	live      sync.WaitGroup
 }
 
 func newRunner(root string) *runner {
-	return &runner{root: root, bin: filepath.Join(root, "bin"), slots: make(chan struct{}, maxRuns), timeLimit: runTimeLimit}
+	r := &runner{root: root, bin: filepath.Join(root, "bin"), slots: make(chan struct{}, maxRuns)}
+	r.timeLimit.Store(int64(runTimeLimit))
+	return r
 }
 
 // A run is one press of Run: build, serve, play the scenario, clean up.
@@ -93,7 +96,7 @@ func (rn *run) main() {
 	defer func() { <-rn.rn.slots }()
 	defer close(rn.done)
 	defer rn.cancel(nil)
-	timer := time.AfterFunc(rn.rn.timeLimit, func() { rn.cancel(errTimeLimit) })
+	timer := time.AfterFunc(time.Duration(rn.rn.timeLimit.Load()), func() { rn.cancel(errTimeLimit) })
 	defer timer.Stop()
 
 	rn.emit(event{Type: "run", Mode: rn.mode, Scenario: rn.scen.Name, Lanes: rn.scen.lanes(rn.opts),

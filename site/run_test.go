@@ -159,6 +159,26 @@ func TestFifthRunRefused(t *testing.T) {
 	extra.startConsoleRun("02-single-threaded-blocking", "blocking")
 }
 
+// A run that reaches its time limit is killed, group and all.
+func TestTimeLimit(t *testing.T) {
+	ts := startSite(t)
+	s := ts.dial(t)
+	s.startConsoleRun("02-single-threaded-blocking", "blocking") // builds, if need be, under the full limit
+	s.send(pageMessage{Type: "stop"})
+	s.until(10*time.Second, "end", isType("end"))
+
+	ts.runner.timeLimit.Store(int64(200 * time.Millisecond))
+	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
+	killed := s.until(10*time.Second, "killed", isStatus("killed"))
+	if killed.Text != errTimeLimit.Error() {
+		t.Errorf("killed because %q", killed.Text)
+	}
+	s.until(10*time.Second, "end", isType("end"))
+	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("pid %d outlived its time limit", pid)
+	}
+}
+
 // A message over 4 KiB closes the socket (and would end its run).
 func TestLargeMessageClosesSocket(t *testing.T) {
 	ts := startSite(t)

@@ -54,8 +54,9 @@ func repoRoot(t testing.TB) string {
 func startSite(t testing.TB) *testSite {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	s := newSite(repoRoot(t), srv.Listener.Addr())
-	s.runner.bin = testBin
+	r := newRunner(repoRoot(t))
+	r.bin = testBin
+	s := newSite(r, srv.Listener.Addr())
 	srv.Config.Handler = s.handler()
 	srv.Start()
 	ts := &testSite{site: s, srv: srv}

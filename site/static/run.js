@@ -415,12 +415,16 @@
     const current = sampleAt(session.samples, at);
     const proc = document.createElement("div");
     proc.className = "gauge-row";
+    // Once a run is over and no moment is marked, the big number is the run's peak: the
+    // last sample is taken after the clients left, which is not the story.
+    const summary = session.over && cursorT === null;
     for (const g of GAUGES) {
       const max = g.scale(scales);
-      const v = current ? current[g.key] : null;
       const points = session.samples.map((s) => ({ t: s.t, v: s[g.key] }));
       const peak = points.reduce((m, p) => Math.max(m, p.v), 0);
-      const scaleText = "0–" + (g.key === "rss" ? Math.round(max / (1 << 20)) + " MiB" : max) + (peak ? " · peak " + g.fmt(peak) : "");
+      const v = summary ? (points.length ? peak : null) : current ? current[g.key] : null;
+      const range = "0–" + (g.key === "rss" ? Math.round(max / (1 << 20)) + " MiB" : max);
+      const scaleText = summary ? range + " · peak of the run" : range + (peak ? " · peak " + g.fmt(peak) : "");
       proc.append(gauge(g.name, v === null ? "–" : g.fmt(v), g.unit, v === null ? 0 : v / max, g.cls,
         sparkline(points, span, max, g.cls, origin, cursorT), scaleText, v !== null && v > max));
     }
@@ -451,8 +455,8 @@
     const unit = cur.unit;
     const boxes = [];
     const peakCalls = Math.max(1, ...loops.map((l) => l.calls));
-    boxes.push(gauge(unit + " calls", fmtRate(cur.calls), "per s", cur.calls / peakCalls, "c-passed",
-      sparkline(loops.map((l) => ({ t: l.t, v: l.calls })), span, peakCalls, "c-passed", origin, cursorT),
+    boxes.push(gauge(unit + " calls", fmtRate(cur.calls), "per s", cur.calls / peakCalls, "c-calls",
+      sparkline(loops.map((l) => ({ t: l.t, v: l.calls })), span, peakCalls, "c-calls", origin, cursorT),
       "peak " + fmtRate(peakCalls) + "/s", false));
     if (cur.per.passed && cur.per.ready) {
       const max = Math.max(scales.fds, ...loops.map((l) => (l.per.passed ? l.per.passed.perCall : 0)));
