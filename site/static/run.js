@@ -224,11 +224,18 @@
     return 120000;
   }
 
+  // Rows of server figures drawn under the lanes; scale names the header's fixed maximum.
+  const METRIC_ROWS = [
+    { key: "conns", label: "connections", scale: "fds", cls: "c-fds" },
+    { key: "threads", label: "threads", scale: "threads", cls: "c-threads" },
+    { key: "cpu", label: "CPU %", scale: "cpu", cls: "c-cpu" },
+  ];
+
   const STATES = [
     ["connecting", "connecting"],
-    ["queued", "connected, not yet accepted"],
+    ["queued", "connected, not accepted yet"],
     ["idle", "accepted, idle"],
-    ["waiting", "request waiting"],
+    ["waiting", "request sent, not accepted yet"],
     ["served", "request being served"],
   ];
 
@@ -266,7 +273,10 @@
       return;
     }
     const rows = lanes.length;
-    const height = top + serverRowH + laneGap + rows * (laneH + laneGap) + axisH;
+    const metricH = 24;
+    const metrics = session.samples.length ? METRIC_ROWS : [];
+    const lanesBottom = top + serverRowH + laneGap + rows * (laneH + laneGap);
+    const height = lanesBottom + metrics.length * (metricH + 4) + axisH;
     const origin = timeOrigin(session);
     const span = Math.max(now - origin, 3000);
     const x = (t) => left + (Math.max(0, Math.min(t - origin, span)) / span) * (width - left - right);
@@ -331,6 +341,33 @@
         }
         if (node) titled(node, l.name + " at " + fmtT(m.t) + ": " + m.kind + (m.text ? " — " + m.text : ""));
       }
+    });
+
+    // The server's figures under the lanes, on the same clock: threads climbing as clients
+    // connect, CPU pinned while every lane is idle.
+    const scales = session.header.scales || {};
+    metrics.forEach((m, i) => {
+      const y = lanesBottom + i * (metricH + 4);
+      const max = scales[m.scale] || 1;
+      const label = el("text", { x: 8, y: y + 10, class: "lane-label metric-label" }, svg);
+      label.textContent = m.label;
+      const range = el("text", { x: 8, y: y + 21, class: "axis" }, svg);
+      range.textContent = "0–" + max;
+      el("line", { x1: left, x2: width - right, y1: y + metricH, y2: y + metricH, class: "gridline" }, svg);
+      const py = (v) => y + metricH - (Math.min(v, max) / max) * (metricH - 2);
+      let d = "";
+      let prevY = null;
+      for (const smp of session.samples) {
+        const sx = x(smp.t).toFixed(1), sy = py(smp[m.key]).toFixed(1);
+        d += d ? ` L${sx},${prevY} L${sx},${sy}` : `M${sx},${sy}`;
+        prevY = sy;
+      }
+      const lastX = x(Math.min(now, session.samples[session.samples.length - 1].t)).toFixed(1);
+      const firstX = x(session.samples[0].t).toFixed(1);
+      const g = el("g", { class: m.cls }, svg);
+      el("path", { d: `${d} L${lastX},${y + metricH} L${firstX},${y + metricH} Z`, class: "spark-area" }, g);
+      el("path", { d, class: "spark" }, g);
+      titled(g, m.label + " over the run (scale 0–" + max + ")");
     });
 
     if (!session.over && session.header) el("line", { x1: x(now), x2: x(now), y1: top, y2: axisY - 4, class: "now" }, svg);
