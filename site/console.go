@@ -23,10 +23,12 @@ const consoleTimeout = 5 * time.Second
 // consoleState is the console's own connection to the running server, opened on the first
 // command and kept, as a real client would.
 type consoleState struct {
-	mu   sync.Mutex
-	busy bool
-	conn net.Conn
-	addr string
+	mu       sync.Mutex
+	busy     bool
+	conn     net.Conn
+	addr     string
+	closed   bool // the run is ending: no new connection
+	exchange sync.WaitGroup // the command in flight, so the run's end comes after its answer
 }
 
 // consoleCommand runs one "put KEY VALUE" or "get KEY" against the run's server, in the
@@ -55,14 +57,14 @@ func (rn *run) consoleCommand(line string) {
 	}
 	cs.busy = true
 	cs.mu.Unlock()
-	go func() {
-		e := cs.exchange(sv.addr, req)
+	cs.exchange.Go(func() {
+		e := cs.send(sv.addr, req)
 		e.Type, e.Text = "console", line
 		rn.emit(e)
 		cs.mu.Lock()
 		cs.busy = false
 		cs.mu.Unlock()
-	}()
+	})
 }
 
 // parseConsole reads "put KEY VALUE" (the value is the rest of the line) or "get KEY".
@@ -79,8 +81,8 @@ func parseConsole(line string) (*kvpb.KeyValueMessage, error) {
 	return nil, errors.New("type put KEY VALUE or get KEY")
 }
 
-// exchange sends one frame and reads one back on the console's connection.
-func (cs *consoleState) exchange(addr string, req *kvpb.KeyValueMessage) event {
+// send sends one frame and reads one back on the console's connection.
+func (cs *consoleState) send(addr string, req *kvpb.KeyValueMessage) event {
 	frame := kv.AppendFrame(nil, req)
 	e := event{Req: hexBytes(frame), ReqText: describe(req)}
 	conn, err := cs.connect(addr)
@@ -118,6 +120,9 @@ func (cs *consoleState) exchange(addr string, req *kvpb.KeyValueMessage) event {
 func (cs *consoleState) connect(addr string) (net.Conn, error) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
+	if cs.closed {
+		return nil, errors.New("the run is over")
+	}
 	if cs.conn != nil && cs.addr == addr {
 		return cs.conn, nil
 	}
@@ -143,7 +148,15 @@ func (cs *consoleState) drop() {
 	}
 }
 
-func (rn *run) closeConsole() { rn.console.drop() }
+// closeConsole hangs up the console's connection, which also ends a command waiting for
+// its answer, and waits for that command's event.
+func (rn *run) closeConsole() {
+	rn.console.mu.Lock()
+	rn.console.closed = true
+	rn.console.mu.Unlock()
+	rn.console.drop()
+	rn.console.exchange.Wait()
+}
 
 // frameOf puts the 4-byte big-endian length back in front of a body ReadFrame returned,
 // which is exactly the bytes that came over the wire.

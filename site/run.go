@@ -99,7 +99,7 @@ func (rn *run) main() {
 	timer := time.AfterFunc(time.Duration(rn.rn.timeLimit.Load()), func() { rn.cancel(errTimeLimit) })
 	defer timer.Stop()
 
-	rn.emit(event{Type: "run", Mode: rn.mode, Scenario: rn.scen.Name, Lanes: rn.scen.lanes(rn.opts),
+	rn.emit(event{Type: "run", Mode: rn.mode, Scenario: rn.scen.Name, Lanes: rn.scen.Lanes(rn.opts),
 		Options: &rn.opts, Scales: rn.scen.scales(rn.opts), Text: rn.scen.lesson(rn.mode)})
 	if err := rn.build(); err != nil {
 		rn.end(err)

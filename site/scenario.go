@@ -59,8 +59,6 @@ func (s *scenario) lesson(mode string) string {
 	return s.Lessons[""]
 }
 
-func (s *scenario) lanes(opts runOptions) []string { return s.Lanes(opts) }
-
 // options checks and clamps what the page asked for; nothing else of it is used.
 func (s *scenario) options(asked runOptions) runOptions {
 	return runOptions{
