@@ -27,7 +27,7 @@ type consoleState struct {
 	busy     bool
 	conn     net.Conn
 	addr     string
-	closed   bool // the run is ending: no new connection
+	closed   bool           // the run is ending: no new connection
 	exchange sync.WaitGroup // the command in flight, so the run's end comes after its answer
 }
 
