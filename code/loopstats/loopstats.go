@@ -45,22 +45,23 @@ func PrintEverySecond(counters ...*Counter) {
 	}()
 }
 
-// rates formats the growth of each counter since last, and updates last.
+// rates formats the growth of each counter since last, and updates last. It loads the
+// counters last to first: a loop adds to them first to last (a call, then what it found), so
+// no counter is read ahead of the one it is a part of.
 func rates(counters []*Counter, last []uint64) string {
+	delta := make([]uint64, len(counters))
+	for i := len(counters) - 1; i >= 0; i-- {
+		now := counters[i].Load()
+		delta[i], last[i] = now-last[i], now
+	}
 	var b strings.Builder
-	var unit uint64
 	for i, c := range counters {
-		now := c.Load()
-		delta := now - last[i]
-		last[i] = now
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		fmt.Fprintf(&b, "%s=%d/s", c.name, delta)
-		if i == 0 {
-			unit = delta
-		} else if unit > 0 {
-			fmt.Fprintf(&b, " (%.2f/%s)", float64(delta)/float64(unit), counters[0].name)
+		fmt.Fprintf(&b, "%s=%d/s", c.name, delta[i])
+		if i > 0 && delta[0] > 0 {
+			fmt.Fprintf(&b, " (%.2f/%s)", float64(delta[i])/float64(delta[0]), counters[0].name)
 		}
 	}
 	return b.String()
