@@ -20,11 +20,15 @@ import (
 	"flavors/code/kv"
 )
 
+const (
+	extra       = 1100          // connections: beyond FD_SETSIZE, and then some
+	filesNeeded = 2*extra + 100 // both ends of each, and the test's own
+)
+
 // TestRefusesWhatSelectCannotWatch opens more connections than an FdSet has bits. The server
 // must close the ones whose descriptors are 1024 or more, and go on serving the rest.
 func TestRefusesWhatSelectCannotWatch(t *testing.T) {
-	const extra = 1100 // beyond FD_SETSIZE, with room to spare for the server's own descriptors
-	raiseFileLimit(t, 2*extra+100)
+	raiseFileLimit(t)
 	addr := startServer(t, "select")
 	old, err := kv.Dial(addr)
 	if err != nil {
@@ -72,20 +76,22 @@ func closedByPeer(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// raiseFileLimit lets this process, and the servers it starts, open n descriptors. Setting
-// the limit also matters when it does not change it: Go raises its own soft limit at start-up
-// but gives a child the original one back, unless the program has set the limit itself.
-func raiseFileLimit(t *testing.T, n uint64) {
+// raiseFileLimit lets this process, and the servers it starts, open filesNeeded descriptors.
+// Setting the limit also matters when it does not change it: Go raises its own soft limit at
+// start-up but gives a child the original one back, unless the program has set the limit
+// itself. (filesNeeded is an untyped constant because Rlimit's fields are uint64 on some
+// systems and int64 on others.)
+func raiseFileLimit(t *testing.T) {
 	t.Helper()
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		t.Fatal(err)
 	}
-	if lim.Max < n {
-		t.Fatalf("this test needs %d descriptors; the hard limit is %d", n, lim.Max)
+	if lim.Max < filesNeeded {
+		t.Fatalf("this test needs %d descriptors; the hard limit is %d", filesNeeded, lim.Max)
 	}
 	old := lim
-	lim.Cur = max(lim.Cur, n)
+	lim.Cur = max(lim.Cur, filesNeeded)
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		t.Fatal(err)
 	}
