@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"flavors/code/kv"
+	"flavors/code/kv/conformance"
 )
 
 // TestOutOfDescriptors squeezes the server into 64 descriptors and throws 200 connections at
@@ -26,17 +29,17 @@ import (
 func TestOutOfDescriptors(t *testing.T) {
 	srv := startServer(t, "epoll")
 	limit := unix.Rlimit{Cur: 64, Max: 64}
-	if err := unix.Prlimit(srv.pid, unix.RLIMIT_NOFILE, &limit, nil); err != nil {
+	if err := unix.Prlimit(srv.Pid(), unix.RLIMIT_NOFILE, &limit, nil); err != nil {
 		t.Fatal(err)
 	}
-	cpuBefore, start := cpuTime(t, srv.pid), time.Now()
+	cpuBefore, start := cpuTime(t, srv.Pid()), time.Now()
 
 	const attempts = 200
 	conns := make([]net.Conn, attempts)
 	for i := range conns {
 		var err error
 		// The kernel completes the handshake on its own, accepted or not.
-		if conns[i], err = net.Dial("tcp", srv.addr); err != nil {
+		if conns[i], err = net.Dial("tcp", srv.Addr); err != nil {
 			t.Fatalf("connection %d: %v", i, err)
 		}
 		defer conns[i].Close()
@@ -64,11 +67,11 @@ func TestOutOfDescriptors(t *testing.T) {
 	for _, c := range held {
 		c.Close()
 	}
-	if v := getFromNewConnection(t, srv.addr); v == "" {
+	if v := getFromNewConnection(t, srv.Addr); v == "" {
 		t.Fatal("no new connection was answered after descriptors were freed")
 	}
 
-	cpu, elapsed := cpuTime(t, srv.pid)-cpuBefore, time.Since(start)
+	cpu, elapsed := cpuTime(t, srv.Pid())-cpuBefore, time.Since(start)
 	t.Logf("%d connections answered, %d refused; server CPU %v in %v", len(held), attempts-len(held), cpu, elapsed)
 	// Generous: half the time, plus two of the 10 ms ticks the kernel counts in. A loop
 	// that spins would use all of it.
@@ -124,4 +127,15 @@ func cpuTime(t *testing.T, pid int) time.Duration {
 		ticks += n
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// startServer builds a server and starts it with the conformance suite's harness, which
+// also checks, when the test ends, that the server is still running and exits cleanly.
+func startServer(t *testing.T, mode string) *conformance.Server {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), mode)
+	if out, err := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode).CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", mode, err, out)
+	}
+	return conformance.Start(t, bin)
 }

@@ -3,14 +3,11 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"io"
 	"net"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"flavors/code/kv"
+	"flavors/code/kv/conformance"
 )
 
 const (
@@ -29,7 +27,7 @@ const (
 // must close the ones whose descriptors are 1024 or more, and go on serving the rest.
 func TestRefusesWhatSelectCannotWatch(t *testing.T) {
 	raiseFileLimit(t)
-	addr := startServer(t, "select")
+	addr := startServer(t, "select").Addr
 	old, err := kv.Dial(addr)
 	if err != nil {
 		t.Fatal(err)
@@ -98,42 +96,13 @@ func raiseFileLimit(t *testing.T) {
 	t.Cleanup(func() { unix.Setrlimit(unix.RLIMIT_NOFILE, &old) })
 }
 
-// startServer builds and starts a server, and returns the address it announced.
-func startServer(t *testing.T, mode string) string {
+// startServer builds a server and starts it with the conformance suite's harness, which
+// also checks, when the test ends, that the server is still running and exits cleanly.
+func startServer(t *testing.T, mode string) *conformance.Server {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), mode)
 	if out, err := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode).CombinedOutput(); err != nil {
 		t.Fatalf("build %s: %v\n%s", mode, err, out)
 	}
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Logf("%s stderr:\n%s", mode, stderr.String())
-	})
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- s
-	}()
-	select {
-	case s := <-line:
-		addr, ok := strings.CutPrefix(strings.TrimSuffix(s, "\n"), "listening on ")
-		if !ok {
-			t.Fatalf("%s printed %q", mode, s)
-		}
-		return addr
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s did not announce itself", mode)
-	}
-	return ""
+	return conformance.Start(t, bin)
 }

@@ -15,6 +15,10 @@ import (
 // servers are the modes under test, one per server chapter.
 var servers = []string{
 	// Each server chapter appends its mode here.
+	"busywait",
+	"select",
+	"poll",
+	"epoll",
 }
 
 // binDir holds the server programs, built once for the whole test binary.
