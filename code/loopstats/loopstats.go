@@ -62,9 +62,18 @@ func rates(counters []*Counter, last []uint64) string {
 			b.WriteByte(' ')
 		}
 		fmt.Fprintf(&b, "%s=%d/s", c.name, delta[i])
-		if i > 0 && delta[0] > 0 {
-			fmt.Fprintf(&b, " (%.2f/%s)", float64(delta[i])/float64(delta[0]), counters[0].name)
+		if i > 0 {
+			fmt.Fprintf(&b, " (%.2f/%s)", perUnit(delta[i], delta[0]), counters[0].name)
 		}
 	}
 	return b.String()
+}
+
+// perUnit is n per unit, and 0 in a second without a single unit, so that every line has the
+// same fields for whoever reads them.
+func perUnit(n, unit uint64) float64 {
+	if unit == 0 {
+		return 0
+	}
+	return float64(n) / float64(unit)
 }

@@ -15,8 +15,8 @@ func TestRatesPerSecondAndPerUnit(t *testing.T) {
 	if got, want := rates(counters, last), "poll=4/s passed=4000/s (1000.00/poll) ready=6/s (1.50/poll)"; got != want {
 		t.Errorf("first second: %q; want %q", got, want)
 	}
-	// Only what was added since the last line counts; an idle second has no ratios.
-	if got, want := rates(counters, last), "poll=0/s passed=0/s ready=0/s"; got != want {
+	// Only what was added since the last line counts; an idle second is all zeros.
+	if got, want := rates(counters, last), "poll=0/s passed=0/s (0.00/poll) ready=0/s (0.00/poll)"; got != want {
 		t.Errorf("idle second: %q; want %q", got, want)
 	}
 }
