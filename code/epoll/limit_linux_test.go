@@ -129,13 +129,15 @@ func cpuTime(t *testing.T, pid int) time.Duration {
 	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
-// startServer builds a server and starts it with the conformance suite's harness, which
-// also checks, when the test ends, that the server is still running and exits cleanly.
+// startServer builds the server program of mode and starts it with the conformance suite's
+// starter, which reads its address from the "listening on" line and stops it when the test
+// ends.
 func startServer(t *testing.T, mode string) *conformance.Server {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), mode)
-	if out, err := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode).CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", mode, err, out)
+	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", mode, err, out)
 	}
 	return conformance.Start(t, bin)
 }

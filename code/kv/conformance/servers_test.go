@@ -15,6 +15,9 @@ import (
 // servers are the modes under test, one per server chapter.
 var servers = []string{
 	// Each server chapter appends its mode here.
+	"blocking",
+	"threaded",
+	"gonet",
 	"busywait",
 	"select",
 	"poll",
