@@ -18,6 +18,10 @@ var servers = []string{
 	"blocking",
 	"threaded",
 	"gonet",
+	"busywait",
+	"select",
+	"poll",
+	"epoll",
 }
 
 // binDir holds the server programs, built once for the whole test binary.
