@@ -49,9 +49,10 @@ run: tangle
 record: build
 	$(GO) run ./site -record
 
-## bench: the benchmarks (never part of make test)
-bench:
-	@echo "No benchmarks yet."
+## bench: the benchmarks, never part of make test (BENCH=quick: a short run that writes
+## tools/bench/out/ instead of the c10k chapter's figures)
+bench: tangle
+	$(GO) -C tools/bench run ./cmd/bench $(if $(filter quick,$(BENCH)),-quick)
 
 clean:
 	rm -rf bin tmp

@@ -1,0 +1,509 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+type machine struct {
+	CPU       string  `json:"cpu"`
+	CPUs      int     `json:"cpus"`
+	Kernel    string  `json:"kernel"`
+	Go        string  `json:"go"`
+	Date      string  `json:"date"`
+	MemoryGiB float64 `json:"memory_gib"`
+	Pinning   string  `json:"pinning"`
+}
+
+func describeMachine(p plan) machine {
+	m := machine{CPU: "unknown CPU", CPUs: machineCPUs(), Go: runtime.Version(), Date: time.Now().UTC().Format("2006-01-02")}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if name, ok := strings.CutPrefix(line, "model name"); ok {
+				m.CPU = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = "Linux " + strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		m.MemoryGiB = float64(statusField(b, "MemTotal:")) / (1 << 20)
+	}
+	// The servers are built by the go command on PATH, which may differ from this binary's.
+	if out, err := exec.Command("go", "env", "GOVERSION").Output(); err == nil {
+		m.Go = strings.TrimSpace(string(out))
+	}
+	m.Pinning = "not pinned (one CPU)"
+	if p.serverCPU >= 0 {
+		m.Pinning = fmt.Sprintf("server pinned to CPU %d, load generator to CPU %s", p.serverCPU, onCPU())
+	}
+	return m
+}
+
+func (m machine) line() string {
+	return fmt.Sprintf("%s, %d CPUs, %.1f GiB, %s, %s, %s; %s",
+		m.CPU, m.CPUs, m.MemoryGiB, m.Kernel, m.Go, m.Date, m.Pinning)
+}
+
+type results struct {
+	Machine    machine            `json:"machine"`
+	Minutes    float64            `json:"minutes"`
+	Throughput []throughputResult `json:"throughput"`
+	Syscalls   []syscallRun       `json:"syscalls"`
+	Ramp       []rampRun          `json:"ramp"`
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// summary of one server under one load, over the rounds.
+type summary struct {
+	mode                    string
+	perSecond, spread       float64
+	vsGonet, vsGnet         float64
+	p50, p99, p999          float64
+	serverCPU, generatorCPU float64
+	cpuPerReq, others       float64
+	attempts                int
+	errors                  int64
+	failure                 string
+	rounds                  int
+}
+
+func summarize(tr throughputResult, modes []string) []summary {
+	byRound := map[int]map[string]run{}
+	for _, r := range tr.Runs {
+		if byRound[r.Round] == nil {
+			byRound[r.Round] = map[string]run{}
+		}
+		byRound[r.Round][r.Mode] = r
+	}
+	var out []summary
+	for _, mode := range modes {
+		s := summary{mode: mode}
+		var rps, p50, p99, p999, scpu, gcpu, perReq, others, vsGonet, vsGnet []float64
+		for _, round := range byRound {
+			r, ok := round[mode]
+			if !ok {
+				continue
+			}
+			s.errors += r.Errors
+			if r.Failure != "" && s.failure == "" {
+				s.failure = r.Failure
+			}
+			if r.Failure != "" || r.PerSecond == 0 {
+				continue
+			}
+			s.rounds++
+			rps, p50, p99, p999 = append(rps, r.PerSecond), append(p50, r.P50us), append(p99, r.P99us), append(p999, r.P999us)
+			scpu, gcpu = append(scpu, r.ServerCPU), append(gcpu, r.GeneratorCPU)
+			perReq, others = append(perReq, r.CPUPerReqUs), append(others, r.Others)
+			s.attempts += r.Attempts
+			if peer, ok := round["gonet"]; ok && peer.PerSecond > 0 {
+				vsGonet = append(vsGonet, r.PerSecond/peer.PerSecond)
+			}
+			if peer, ok := round["gnet"]; ok && peer.PerSecond > 0 {
+				vsGnet = append(vsGnet, r.PerSecond/peer.PerSecond)
+			}
+		}
+		s.perSecond = median(rps)
+		if len(rps) > 0 {
+			s.spread = (maxOf(rps) - minOf(rps)) / s.perSecond
+		}
+		s.p50, s.p99, s.p999 = median(p50), median(p99), median(p999)
+		s.serverCPU, s.generatorCPU = median(scpu), median(gcpu)
+		s.cpuPerReq, s.others = median(perReq), median(others)
+		s.vsGonet, s.vsGnet = median(vsGonet), median(vsGnet)
+		out = append(out, s)
+	}
+	return out
+}
+
+// rampPoint is the median over rounds of one server at one step of the ramp.
+type rampPoint struct {
+	target, held, refused        int
+	threads, fds                 int
+	rssMiB                       float64
+	rssPerConnKiB, kstackPerConn float64
+	cpu, p50, p99, p999          float64
+	errors                       int64
+	failure                      string
+	ok                           bool
+}
+
+func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
+	var out []rampPoint
+	for _, target := range append([]int{0}, steps...) {
+		pt := rampPoint{target: target}
+		var held, refused, threads, fds, rss, perConn, kstack, cpu, p50, p99, p999 []float64
+		for _, r := range runs {
+			if r.Mode != mode {
+				continue
+			}
+			var base *rampStep
+			for i := range r.Steps {
+				st := &r.Steps[i]
+				if st.Target == 0 && st.Failure == "" {
+					base = st
+				}
+				if st.Target != target {
+					continue
+				}
+				if st.Failure != "" {
+					if pt.failure == "" {
+						pt.failure = st.Failure
+					}
+					continue
+				}
+				held, refused = append(held, float64(st.Held)), append(refused, float64(st.Refused))
+				threads, fds = append(threads, float64(st.Threads)), append(fds, float64(st.FDs))
+				rss = append(rss, float64(st.RSSKiB)/1024)
+				cpu = append(cpu, st.CPU)
+				p50, p99, p999 = append(p50, st.P50us), append(p99, st.P99us), append(p999, st.P999us)
+				pt.errors += st.Errors
+				if base != nil && st.Held > 0 {
+					perConn = append(perConn, float64(st.RSSKiB-base.RSSKiB)/float64(st.Held))
+					kstack = append(kstack, float64(st.KernelStack-base.KernelStack)/float64(st.Held))
+				}
+			}
+		}
+		if len(held) > 0 {
+			pt.ok = true
+			pt.held, pt.refused = int(median(held)), int(median(refused))
+			pt.threads, pt.fds = int(median(threads)), int(median(fds))
+			pt.rssMiB, pt.cpu = median(rss), median(cpu)
+			pt.p50, pt.p99, pt.p999 = median(p50), median(p99), median(p999)
+			if len(perConn) > 0 {
+				pt.rssPerConnKiB, pt.kstackPerConn = median(perConn), median(kstack)
+			}
+		}
+		if pt.ok || pt.failure != "" {
+			out = append(out, pt)
+		}
+	}
+	return out
+}
+
+// A table prints as aligned text on the terminal and as Markdown in the chapter.
+type table struct {
+	header []string
+	rows   [][]string
+}
+
+func (t table) text() string {
+	width := make([]int, len(t.header))
+	for _, row := range append([][]string{t.header}, t.rows...) {
+		for i, c := range row {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	var b strings.Builder
+	for _, row := range append([][]string{t.header}, t.rows...) {
+		for i, c := range row {
+			pad := strings.Repeat(" ", width[i]-len([]rune(c)))
+			if i == 0 || i == 1 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(pad + c)
+			}
+			b.WriteString("  ")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func (t table) markdown() string {
+	var b strings.Builder
+	b.WriteString("| " + strings.Join(t.header, " | ") + " |\n|")
+	for i := range t.header {
+		if i < 2 {
+			b.WriteString("---|")
+		} else {
+			b.WriteString("---:|")
+		}
+	}
+	b.WriteString("\n")
+	for _, row := range t.rows {
+		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+	}
+	return b.String()
+}
+
+func throughputTable(res results, p plan) table {
+	t := table{header: []string{"in flight", "server", "req/s", "spread", "× gonet", "× gnet", "p50", "p99", "p99.9", "server CPU", "server µs/req", "generator CPU", "others", "syscalls/req"}}
+	for _, tr := range res.Throughput {
+		for _, s := range summarize(tr, p.modes) {
+			row := []string{fmt.Sprint(tr.Depth), s.mode}
+			if s.rounds == 0 {
+				row = append(row, "failed: "+oneLine(s.failure), "", "", "", "", "", "", "", "", "", "", "")
+			} else {
+				row = append(row, thousands(s.perSecond), fmt.Sprintf("%.0f%%", 100*s.spread),
+					ratio(s.vsGonet), ratio(s.vsGnet), latency(s.p50), latency(s.p99), latency(s.p999),
+					fmt.Sprintf("%.0f%%", s.serverCPU), fmt.Sprintf("%.2f", s.cpuPerReq),
+					fmt.Sprintf("%.0f%%", s.generatorCPU), fmt.Sprintf("%.0f%%", s.others))
+				row = append(row, syscallsFor(res, tr.Depth, s.mode))
+			}
+			t.rows = append(t.rows, row)
+		}
+	}
+	return t
+}
+
+func syscallsFor(res results, depth int, mode string) string {
+	for _, s := range res.Syscalls {
+		if s.Depth == depth && s.Mode == mode && s.Failure == "" && s.Requests > 0 {
+			return fmt.Sprintf("%.2f", s.PerRequest)
+		}
+	}
+	return "–"
+}
+
+func syscallTable(res results) table {
+	t := table{header: []string{"in flight", "server", "syscalls/req", "the most frequent, per request", "req/s while counted"}}
+	for _, s := range res.Syscalls {
+		if s.Failure != "" || s.Requests == 0 {
+			t.rows = append(t.rows, []string{fmt.Sprint(s.Depth), s.Mode, "–", "failed: " + oneLine(s.Failure), ""})
+			continue
+		}
+		t.rows = append(t.rows, []string{fmt.Sprint(s.Depth), s.Mode, fmt.Sprintf("%.2f", s.PerRequest),
+			syscallCounts{byName: s.ByName}.top(4, float64(s.Requests)), thousands(s.PerSecond)})
+	}
+	return t
+}
+
+func rampTable(res results, p plan) table {
+	t := table{header: []string{"server", "idle conns", "held", "threads", "RSS", "RSS/conn", "kernel stacks/conn", "CPU", "p50", "p99", "errors", "note"}}
+	for _, mode := range p.rampModes {
+		for _, pt := range summarizeRamp(res.Ramp, mode, p.rampSteps) {
+			row := []string{mode, thousands(float64(pt.target))}
+			if !pt.ok {
+				row = append(row, "", "", "", "", "", "", "", "", "", "crashed: "+oneLine(pt.failure))
+				t.rows = append(t.rows, row)
+				continue
+			}
+			perConn, kstack := "–", "–"
+			if pt.target > 0 {
+				perConn = kib(pt.rssPerConnKiB)
+			}
+			// Kernel stacks are the whole machine's: only a server whose threads grew with
+			// its connections can be charged with theirs.
+			if pt.target > 0 && pt.threads > pt.held/2 {
+				kstack = kib(pt.kstackPerConn)
+			}
+			note := ""
+			if pt.refused > 0 {
+				note = fmt.Sprintf("%s refused", thousands(float64(pt.refused)))
+			}
+			row = append(row, thousands(float64(pt.held)), thousands(float64(pt.threads)),
+				fmt.Sprintf("%.1f MiB", pt.rssMiB), perConn, kstack, fmt.Sprintf("%.0f%%", pt.cpu),
+				latency(pt.p50), latency(pt.p99), fmt.Sprint(pt.errors), note)
+			t.rows = append(t.rows, row)
+		}
+	}
+	return t
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "|", "/")
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 90 {
+		s = s[:90] + "…"
+	}
+	return s
+}
+
+func thousands(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func ratio(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", v)
+}
+
+func latency(us float64) string {
+	switch {
+	case math.IsNaN(us) || us == 0:
+		return "–"
+	case us >= 1000:
+		return fmt.Sprintf("%.2f ms", us/1000)
+	default:
+		return fmt.Sprintf("%.0f µs", us)
+	}
+}
+
+func kib(v float64) string {
+	if v >= 100 {
+		return fmt.Sprintf("%.0f KiB", v)
+	}
+	return fmt.Sprintf("%.2f KiB", v)
+}
+
+// report prints the tables, writes the raw results, the plots and, if asked, the chapter's
+// bench section.
+func report(res results, p plan, out, chapter string) error {
+	var md strings.Builder
+	fmt.Fprintf(&md, "Measured %s on %s (%d CPUs, %.0f GiB), %s, %s; %s. `make bench` ran %d rounds in %.0f minutes.\n\n",
+		res.Machine.Date, res.Machine.CPU, res.Machine.CPUs, res.Machine.MemoryGiB, res.Machine.Kernel, res.Machine.Go,
+		res.Machine.Pinning, p.rounds, res.Minutes)
+	fmt.Println()
+	fmt.Println(res.Machine.line())
+	if len(res.Throughput) > 0 {
+		t := throughputTable(res, p)
+		fmt.Printf("\nThroughput, %d connections, median of %d rounds (ratios: median of the per-round ratios)\n\n%s",
+			p.scenarios[0].conns, p.rounds, t.text())
+		fmt.Fprintf(&md, "**Throughput**, %d connections; medians of %d rounds, ratios are medians of the ratios within each round, *spread* is (max − min) / median:\n\n%s\n",
+			p.scenarios[0].conns, p.rounds, t.markdown())
+		for _, tr := range res.Throughput {
+			name := fmt.Sprintf("c10k-throughput-%d.svg", tr.Depth)
+			if err := os.WriteFile(filepath.Join(out, name), []byte(throughputChart(tr, p).svg()), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(&md, "![Requests per second, %d in flight](figures/%s)\n\n", tr.Depth, name)
+		}
+	}
+	if len(res.Syscalls) > 0 {
+		t := syscallTable(res)
+		fmt.Printf("\nSystem calls per request (%s, every thread of the server)\n\n%s", p.syscalls, t.text())
+		fmt.Fprintf(&md, "**System calls per request**, counted with `%s` over every thread of the server, in a run of their own:\n\n%s\n", syscallCommand(p.syscalls), t.markdown())
+	}
+	if len(res.Ramp) > 0 {
+		t := rampTable(res, p)
+		fmt.Printf("\nc10k ramp: %d active clients at %.0f req/s each, idle connections added (median of %d rounds)\n\n%s",
+			p.active, p.activeRate, p.rampRounds, t.text())
+		fmt.Fprintf(&md, "**The c10k ramp**: %d active clients, each sending %s requests a second one at a time, while idle connections pile up; medians of %d rounds. *RSS/conn* is the growth of the server's resident memory since no idle connection was open, divided by the connections held; *kernel stacks/conn* the same for the machine's kernel stacks, which RSS does not include:\n\n%s\n",
+			p.active, thousands(p.activeRate), p.rampRounds, t.markdown())
+		for _, c := range rampCharts(res, p) {
+			if err := os.WriteFile(filepath.Join(out, c.file), []byte(c.chart.svg()), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(&md, "![%s](figures/%s)\n\n", c.chart.title, c.file)
+		}
+	}
+	raw, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.WriteFile(filepath.Join(out, "c10k-bench.json"), append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, "c10k-bench.md"), []byte(md.String()), 0o644); err != nil {
+		return err
+	}
+	logf("wrote %s", out)
+	if chapter != "" {
+		if err := rewriteSection(chapter, md.String()); err != nil {
+			return err
+		}
+		logf("rewrote the bench section of %s", chapter)
+	}
+	return nil
+}
+
+func syscallCommand(tool string) string {
+	if tool == "perf" {
+		return "perf stat -e raw_syscalls:sys_enter -p PID"
+	}
+	return "strace -c -f -p PID"
+}
+
+func throughputChart(tr throughputResult, p plan) barChart {
+	c := barChart{title: fmt.Sprintf("Requests per second, %d connections, %d in flight (median of %d rounds)", tr.Conns, tr.Depth, p.rounds)}
+	for _, s := range summarize(tr, p.modes) {
+		label := thousands(s.perSecond)
+		if !math.IsNaN(s.vsGonet) && s.mode != "gonet" {
+			label += fmt.Sprintf("  (%.2f× gonet)", s.vsGonet)
+		}
+		if s.rounds == 0 {
+			s.perSecond, label = 0, "failed"
+		}
+		c.bars = append(c.bars, bar{name: s.mode, value: s.perSecond, label: label})
+	}
+	return c
+}
+
+type namedChart struct {
+	file  string
+	chart lineChart
+}
+
+func rampCharts(res results, p plan) []namedChart {
+	threads := lineChart{title: "Threads", xLabel: "idle connections", yLabel: "OS threads", logX: true, logY: true}
+	rss := lineChart{title: "Resident memory per idle connection", xLabel: "idle connections", yLabel: "KiB per connection", logX: true, logY: true,
+		refs: []reference{{1, "1 KiB"}}}
+	cpu := lineChart{title: "Server CPU while the active clients are served", xLabel: "idle connections", yLabel: "% of one CPU", logX: true}
+	p99 := lineChart{title: "Active clients' p99 latency", xLabel: "idle connections", yLabel: "milliseconds", logX: true, logY: true,
+		refs: []reference{{1, "1 ms"}}}
+	for _, mode := range p.rampModes {
+		pts := summarizeRamp(res.Ramp, mode, p.rampSteps)
+		var st, sr, sc, sp = series{name: mode}, series{name: mode}, series{name: mode}, series{name: mode}
+		for _, pt := range pts {
+			if pt.target == 0 {
+				continue
+			}
+			if !pt.ok {
+				st.crashedAt, sr.crashedAt, sc.crashedAt, sp.crashedAt = float64(pt.target), float64(pt.target), float64(pt.target), float64(pt.target)
+				continue
+			}
+			x := float64(pt.target)
+			st.points = append(st.points, point{x, float64(pt.threads)})
+			if pt.held > 0 {
+				sr.points = append(sr.points, point{x, math.Max(pt.rssPerConnKiB, 0.01)})
+			}
+			sc.points = append(sc.points, point{x, pt.cpu})
+			sp.points = append(sp.points, point{x, pt.p99 / 1000})
+		}
+		threads.series, rss.series = append(threads.series, st), append(rss.series, sr)
+		cpu.series, p99.series = append(cpu.series, sc), append(p99.series, sp)
+	}
+	return []namedChart{{"c10k-threads.svg", threads}, {"c10k-rss-per-conn.svg", rss}, {"c10k-cpu.svg", cpu}, {"c10k-p99.svg", p99}}
+}
+
+const (
+	sectionBegin = "<!-- bench:begin (written by make bench; edit tools/bench, not this) -->"
+	sectionEnd   = "<!-- bench:end -->"
+)
+
+// rewriteSection replaces what lies between the chapter's bench markers with md.
+func rewriteSection(chapter, md string) error {
+	b, err := os.ReadFile(chapter)
+	if err != nil {
+		return err
+	}
+	text := string(b)
+	i, j := strings.Index(text, sectionBegin), strings.Index(text, sectionEnd)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s: no %q ... %q section to rewrite", chapter, sectionBegin, sectionEnd)
+	}
+	text = text[:i+len(sectionBegin)] + "\n\n" + md + text[j:]
+	return os.WriteFile(chapter, []byte(text), 0o644)
+}
