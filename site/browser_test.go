@@ -177,6 +177,21 @@ func TestBrowser(t *testing.T) {
 		}),
 		chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
 	shot("browser-recorded-dark")
+	func() {
+		ctx, cancel := context.WithTimeout(browserCtx, 30*time.Second)
+		defer cancel()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](
+			`document.querySelector("figure.code-file").scrollIntoView({block: "start"})`)); err != nil {
+			t.Fatalf("scroll to a code block: %v", err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatalf("code block: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(artifactDir(t), "code-block-dark.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}()
 	step("phone width", 30*time.Second,
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
 		chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
