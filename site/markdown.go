@@ -51,7 +51,6 @@ type renderedChapter struct {
 	Before   template.HTML // the chapter up to its Run panel's slot
 	After    template.HTML // the rest
 	Headings []heading
-	Sections []searchSection
 }
 
 // A searchSection is the text under one heading (or the chapter's lead, with an empty ID).
@@ -86,19 +85,30 @@ func newMarkdown() goldmark.Markdown {
 // renderChapter converts one chapter body. links maps a chapter's file name to its URL so
 // that [text](03-multi-threaded-blocking.md) works both on GitHub and on the site.
 func renderChapter(md goldmark.Markdown, body []byte, title string, links map[string]string) (renderedChapter, error) {
-	ctx := parser.NewContext()
-	ctx.Set(linksKey, links)
-	doc := md.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
-	dropTitleHeading(doc, body, title)
+	doc := parseChapter(md, body, title, links)
 
 	var buf bytes.Buffer
 	if err := md.Renderer().Render(&buf, body, doc); err != nil {
 		return renderedChapter{}, err
 	}
-	out := renderedChapter{Headings: headings(doc, body), Sections: sections(doc, body)}
+	out := renderedChapter{Headings: headings(doc, body)}
 	before, after, _ := strings.Cut(buf.String(), runSlotHTML)
 	out.Before, out.After = template.HTML(before), template.HTML(after)
 	return out, nil
+}
+
+// chapterSections is the chapter's text for search: parsed, never rendered (highlighting
+// is most of the cost of a page, and search needs none of it).
+func chapterSections(md goldmark.Markdown, body []byte, title string) []searchSection {
+	return sections(parseChapter(md, body, title, nil), body)
+}
+
+func parseChapter(md goldmark.Markdown, body []byte, title string, links map[string]string) ast.Node {
+	ctx := parser.NewContext()
+	ctx.Set(linksKey, links)
+	doc := md.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
+	dropTitleHeading(doc, body, title)
+	return doc
 }
 
 var linksKey = parser.NewContextKey()

@@ -88,12 +88,7 @@ func (s *site) handleSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	entries := []searchEntry{}
 	for _, c := range b.Chapters {
-		rendered, err := renderChapter(s.md, c.Body, c.Title, b.links())
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		for _, sec := range rendered.Sections {
+		for _, sec := range chapterSections(s.md, c.Body, c.Title) {
 			entries = append(entries, searchEntry{Chapter: c.Title, URL: c.URL, searchSection: sec})
 		}
 	}

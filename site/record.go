@@ -28,6 +28,7 @@ func recordAll(ctx context.Context, r *runner, only []string) error {
 		return err
 	}
 	failed := 0
+	made := map[string]bool{}
 	for _, c := range b.Chapters {
 		scen, modes, err := runnable(b, c)
 		if err != nil {
@@ -35,6 +36,7 @@ func recordAll(ctx context.Context, r *runner, only []string) error {
 		}
 		for _, mode := range modes {
 			name := recordingName(scen.Name, mode)
+			made[name] = true
 			if len(only) > 0 && !slices.Contains(only, strings.TrimSuffix(name, ".jsonl")) {
 				continue
 			}
@@ -51,6 +53,24 @@ func recordAll(ctx context.Context, r *runner, only []string) error {
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d recordings did not finish their scenario", failed)
+	}
+	return removeStale(dir, made)
+}
+
+// removeStale deletes the recordings no chapter shows any more (a mode dropped from a
+// chapter, a scenario renamed), as tangle does with the files no chapter makes.
+func removeStale(dir string, made map[string]bool) error {
+	old, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil {
+		return err
+	}
+	for _, path := range old {
+		if !made[filepath.Base(path)] {
+			fmt.Printf("removing %s: no chapter shows it\n", filepath.Base(path))
+			if err := os.Remove(path); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
