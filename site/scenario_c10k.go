@@ -87,21 +87,6 @@ func keepAsking(ctx context.Context, rn *run, addr string, lane int) {
 	}
 }
 
-// openQuietly opens n connections that never speak, without an event for each (there may
-// be thousands; the gauges and a note tell the story).
-func (rn *run) openQuietly(addr string, n int) ([]net.Conn, error) {
-	conns := make([]net.Conn, 0, max(n, 0))
-	var d net.Dialer
-	for range n {
-		c, err := d.DialContext(rn.ctx, "tcp", addr)
-		if err != nil {
-			return conns, err
-		}
-		conns = append(conns, c)
-	}
-	return conns, nil
-}
-
 func init() {
 	addScenario(&scenario{
 		Name: "c10k",

@@ -83,7 +83,7 @@ func (p kvPlan) client(rn *run, addr string, lane int, slow bool, start time.Dur
 		return
 	}
 	if slow {
-		rn.note("%s keeps its connection for %s, asking once a second", laneNames(1, true)[0], p.slowFor)
+		rn.note("A, the slow client, keeps its connection for %s, asking once a second", p.slowFor)
 		for deadline := time.Now().Add(p.slowFor); time.Now().Before(deadline); {
 			if !rn.pause(time.Second) || c.get(key) != nil {
 				return
@@ -176,7 +176,13 @@ func (rn *run) openIdle(addr string, n int) ([]net.Conn, error) {
 		return nil, nil
 	}
 	rn.note("%d idle connections open and stay silent", n)
-	conns := make([]net.Conn, 0, n)
+	return rn.openQuietly(addr, n)
+}
+
+// openQuietly opens n connections that never speak, without an event for each (there may
+// be thousands: the gauges tell the story).
+func (rn *run) openQuietly(addr string, n int) ([]net.Conn, error) {
+	conns := make([]net.Conn, 0, max(n, 0))
 	var d net.Dialer
 	for range n {
 		c, err := d.DialContext(rn.ctx, "tcp", addr)

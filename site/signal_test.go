@@ -20,12 +20,6 @@ import (
 // The site itself, as make run starts it: SIGTERM (or SIGINT) while a server runs ends the
 // site cleanly, and the server goes with it (killed and reaped, not orphaned to init).
 func TestSiteExitOnSignal(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		t.Run(sig.String(), func(t *testing.T) { siteExitOn(t, sig) })
-	}
-}
-
-func siteExitOn(t *testing.T, sig syscall.Signal) {
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	bin := filepath.Join(t.TempDir(), "site")
@@ -33,6 +27,12 @@ func siteExitOn(t *testing.T, sig syscall.Signal) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) { siteExitOn(ctx, t, bin, sig) })
+	}
+}
+
+func siteExitOn(ctx context.Context, t *testing.T, bin string, sig syscall.Signal) {
 	site := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-root", repoRoot(t), "-bin", testBin)
 	stdout, err := site.StdoutPipe()
 	if err != nil {
