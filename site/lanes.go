@@ -93,7 +93,9 @@ func (rn *run) request(lane int, what string, do func() (string, error)) (string
 	waiting.Stop()
 	mu.Unlock()
 	if err != nil {
-		rn.emitClient(lane, "error", err.Error(), msSince(sent))
+		if !rn.cutShort() { // a request cut short by Stop is not the client's error
+			rn.emitClient(lane, "error", err.Error(), msSince(sent))
+		}
 		return "", err
 	}
 	rn.emitClient(lane, "response", answer, msSince(sent))

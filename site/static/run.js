@@ -121,7 +121,9 @@
           l.marks.push({ t, kind: "send", text: e.text });
           break;
         case "response":
-          this.transition(l, t, (x) => { x.inFlight = false; });
+          // An answer means the server accepted the connection, even if the sampler had
+          // not seen it yet (it looks every few milliseconds, not continuously).
+          this.transition(l, t, (x) => { x.inFlight = false; x.accepted = true; });
           l.marks.push({ t, kind: "response", text: e.text + " (" + fmtMs(e.ms) + ")" });
           break;
         case "close":
