@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLineWriter(t *testing.T) {
@@ -97,5 +98,26 @@ func TestBuildErrorsPointAtChapters(t *testing.T) {
 	line := chapterLines(root)("code/blocking/main.go:3:1: syntax error", "code/blocking")
 	if !strings.HasPrefix(line, "chapters/02-single-threaded-blocking.md:") {
 		t.Errorf("annotated as %q", line)
+	}
+}
+
+// A server that floods standard error (a crash with thousands of goroutine stacks) puts a
+// bounded number of lines on the page, and says that the rest is left out.
+func TestStderrIsBounded(t *testing.T) {
+	var got []event
+	rn := &run{start: time.Now(), sink: func(e event) { got = append(got, e) }}
+	sv := &server{rn: rn}
+	for range 10 * maxStderrLines {
+		sv.onStderr("goroutine 1 [syscall]:")
+	}
+	sv.onStderr("poll=1/s passed=3/s (3.00/poll) ready=1/s (1.00/poll)")
+	if len(got) != maxStderrLines+1 {
+		t.Fatalf("%d events for %d lines", len(got), 10*maxStderrLines+1)
+	}
+	if !strings.Contains(got[maxStderrLines-1].Text, "left out") {
+		t.Errorf("no word that lines were left out: %q", got[maxStderrLines-1].Text)
+	}
+	if got[maxStderrLines].Type != "loop" {
+		t.Errorf("loop counters stopped with the flood: %+v", got[maxStderrLines])
 	}
 }

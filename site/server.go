@@ -17,6 +17,8 @@ type server struct {
 	addr      string
 	listening chan string // the address from the first "listening on" line
 
+	stderrLines int // lines of standard error passed on so far
+
 	mu      sync.Mutex
 	claimed bool          // end, kill or watch has taken charge of ending it
 	ended   chan struct{} // closed once it is reaped and its last status is out
@@ -45,14 +47,25 @@ func (sv *server) onStdout(line string) {
 	}
 }
 
+// maxStderrLines bounds what one server may put on the page: a Go server that dies with
+// ten thousand goroutines prints a stack for each, and the first lines say what happened.
+const maxStderrLines = 400
+
 // onStderr streams the server's own words; the counters of a readiness loop become a loop
-// event (with the line), so the page can draw them.
+// event (with the line), so the page can draw them. (The line writer calls it from one
+// goroutine, in order.)
 func (sv *server) onStderr(line string) {
 	if l, ok := parseLoopStats(line); ok {
 		sv.rn.emit(event{Type: "loop", Loop: &l, Text: line})
 		return
 	}
-	sv.rn.emit(event{Type: "stderr", Text: line})
+	sv.stderrLines++
+	switch {
+	case sv.stderrLines < maxStderrLines:
+		sv.rn.emit(event{Type: "stderr", Text: line})
+	case sv.stderrLines == maxStderrLines:
+		sv.rn.emit(event{Type: "stderr", Text: fmt.Sprintf("… (the rest of its standard error is left out: the page shows %d lines)", maxStderrLines-1)})
+	}
 }
 
 func (sv *server) awaitListening(ctx context.Context) error {
