@@ -24,8 +24,7 @@ func Listen(addr string) (fd int, hostport string, err error) {
 	if err != nil {
 		return -1, "", err
 	}
-	// SOCK_CLOEXEC: the descriptor must not leak into a program we might exec.
-	fd, err = unix.Socket(family(sa), unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err = newSocket(family(sa))
 	if err != nil {
 		return -1, "", os.NewSyscallError("socket", err)
 	}
