@@ -37,6 +37,9 @@ build: tangle
 ## test: the drift check, vet, and every test (with the race detector)
 test: check
 	$(GO) vet ./... 2>&1 | $(ANNOTATE)
+	@# The event loop's kqueue backend and the portable socket code must build elsewhere too.
+	GOOS=darwin $(GO) vet ./code/... 2>&1 | $(ANNOTATE)
+	GOOS=freebsd $(GO) vet ./code/... 2>&1 | $(ANNOTATE)
 	$(GO) test -race -json -timeout 15m ./... 2>&1 | $(ANNOTATE)
 	cd tools/protoc && $(GO) vet ./... && $(GO) test ./...
 

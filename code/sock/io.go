@@ -13,7 +13,7 @@ import (
 // errno values, so callers can compare them: err == unix.EAGAIN.
 func Accept(fd int) (int, error) {
 	for {
-		conn, err := accept4(fd)
+		conn, err := acceptConn(fd, false)
 		switch err {
 		case nil:
 			return conn, nil
@@ -26,17 +26,6 @@ func Accept(fd int) (int, error) {
 			return -1, err
 		}
 	}
-}
-
-// accept4 asks for no peer address: we never use it, and unix.Accept4 would decode it,
-// which for IPv4 costs an extra getsockopt(2) per connection. SOCK_CLOEXEC: the
-// connection must not leak into a program we might exec.
-func accept4(fd int) (int, error) {
-	conn, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), 0, 0, unix.SOCK_CLOEXEC, 0, 0)
-	if errno != 0 {
-		return -1, errno
-	}
-	return int(conn), nil
 }
 
 // Read reads what has arrived on fd into p, sleeping in read(2) until at least one byte

@@ -36,7 +36,7 @@ func ListenNonblocking(addr string) (*Listener, string, error) {
 // returns -1 and no error when none is waiting (EAGAIN).
 func (l *Listener) Accept() (int, error) {
 	for {
-		fd, err := acceptNonblocking(l.FD)
+		fd, err := acceptConn(l.FD, true)
 		switch err {
 		case nil:
 			return fd, nil
@@ -73,7 +73,7 @@ func (l *Listener) refuseOne() bool {
 		return false
 	}
 	Close(l.spare)
-	fd, err := acceptNonblocking(l.FD)
+	fd, err := acceptConn(l.FD, true)
 	if err == nil {
 		Close(fd)
 	}
