@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"sync"
 	"time"
 )
@@ -9,28 +10,33 @@ import (
 // a served request never gets one, short enough that a reader sees the wait as it happens.
 const waitingAfter = 250 * time.Millisecond
 
-// laneTracker maps each client's local port to its lane, so that the sampler's view of the
-// server's connections becomes "accepted" events for the right lanes.
+// laneTracker knows each lane's open connection, so that it can tell when the server
+// accepts it (an "accepted" event), which for a blocking server can be seconds after the
+// kernel completed the handshake.
 //
-// A connection waiting to be accepted is watched closely (every acceptEvery), so that the
-// moment the server takes it shows where it happened, not up to a stats period later.
+// A connection waiting to be accepted is looked for every acceptEvery (one netlink lookup,
+// microseconds), so the moment shows where it happened on the timeline.
 type laneTracker struct {
 	mu       sync.Mutex
-	byPort   map[int]int  // client's local port → lane, while the connection is open
-	reported map[int]bool // ports whose "accepted" event is out
+	open     map[int]laneConn // by the client's local port
+	reported map[int]bool     // ports whose "accepted" event is out
 	wake     chan struct{}
 }
 
-func newLaneTracker() laneTracker { return laneTracker{wake: make(chan struct{}, 1)} }
+type laneConn struct {
+	lane           int
+	client, server *net.TCPAddr
+}
 
-// connected records that lane's connection uses local port, and wakes the sampler to look
-// for it.
-func (lt *laneTracker) connected(lane, port int) {
+func newLaneTracker() laneTracker {
+	return laneTracker{open: map[int]laneConn{}, reported: map[int]bool{}, wake: make(chan struct{}, 1)}
+}
+
+// connected records lane's new connection and wakes the sampler to look for it.
+func (lt *laneTracker) connected(lane int, conn net.Conn) {
+	client, server := conn.LocalAddr().(*net.TCPAddr), conn.RemoteAddr().(*net.TCPAddr)
 	lt.mu.Lock()
-	if lt.byPort == nil {
-		lt.byPort, lt.reported = map[int]int{}, map[int]bool{}
-	}
-	lt.byPort[port] = lane
+	lt.open[client.Port] = laneConn{lane: lane, client: client, server: server}
 	lt.mu.Unlock()
 	select {
 	case lt.wake <- struct{}{}:
@@ -42,35 +48,44 @@ func (lt *laneTracker) connected(lane, port int) {
 func (lt *laneTracker) closed(port int) {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
-	delete(lt.byPort, port)
+	delete(lt.open, port)
 }
 
-// waiting says whether an open connection has not been seen accepted yet.
-func (lt *laneTracker) waiting() bool {
+// unaccepted lists the open connections not seen accepted yet.
+func (lt *laneTracker) unaccepted() []laneConn {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
-	for port := range lt.byPort {
+	var out []laneConn
+	for port, c := range lt.open {
 		if !lt.reported[port] {
-			return true
+			out = append(out, c)
 		}
 	}
-	return false
+	return out
 }
 
-// accepted reports, once per connection, the lanes whose connection the server now holds.
-func (lt *laneTracker) accepted(rn *run, peers map[int]bool) {
-	lt.mu.Lock()
-	var lanes []int
-	for port := range peers {
-		if lane, ok := lt.byPort[port]; ok && !lt.reported[port] {
-			lt.reported[port] = true
-			lanes = append(lanes, lane)
+// check asks the kernel about every connection not seen accepted yet, reports those the
+// server now holds, and says whether any is still waiting.
+func (lt *laneTracker) check(rn *run) (waiting bool, err error) {
+	for _, c := range lt.unaccepted() {
+		ok, err := acceptedBy(c.server, c.client)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			waiting = true
+			continue
+		}
+		lt.mu.Lock()
+		_, open := lt.open[c.client.Port]
+		first := open && !lt.reported[c.client.Port]
+		lt.reported[c.client.Port] = true
+		lt.mu.Unlock()
+		if first {
+			rn.emitClient(c.lane, "accepted", "", 0)
 		}
 	}
-	lt.mu.Unlock()
-	for _, lane := range lanes {
-		rn.emitClient(lane, "accepted", "", 0)
-	}
+	return waiting, nil
 }
 
 // request reports one request of lane: send, then waiting if it takes a while, then the

@@ -1,8 +1,7 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -39,27 +38,47 @@ func TestParseLoopStats(t *testing.T) {
 	}
 }
 
-func TestAcceptedPeers(t *testing.T) {
-	table := `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
-   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1
-   1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 222 1
-   2: 0100007F:1F90 0100007F:C351 01 00000000:00000000 00:00000000 00000000     0        0 0 1
-   3: 0100007F:C350 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 333 1
-`
-	path := filepath.Join(t.TempDir(), "tcp")
-	if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
+// The kernel's view of a connection: accepted once the server's accept returned it, not
+// while it waits in the listen queue.
+func TestAcceptedBy(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		t.Fatal(err)
 	}
-	f, _ := os.Open(path)
-	defer f.Close()
-	peers := map[int]bool{}
-	if err := scanTCPTable(f, 0x1F90, peers); err != nil {
+	defer ln.Close()
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	first, second := dial(), dial()
+	served, err := ln.Accept()
+	if err != nil {
 		t.Fatal(err)
 	}
-	// 0xC350 is accepted (an inode); 0xC351 still waits in the listen queue (inode 0);
-	// the listener and the client's own side are not the server's connections.
-	if !reflect.DeepEqual(peers, map[int]bool{0xC350: true}) {
-		t.Errorf("peers %v", peers)
+	defer served.Close()
+	if served.RemoteAddr().String() != first.LocalAddr().String() {
+		t.Fatalf("accepted %s, dialled %s first", served.RemoteAddr(), first.LocalAddr())
+	}
+	for _, c := range []struct {
+		conn net.Conn
+		want bool
+	}{{first, true}, {second, false}} {
+		got, err := acceptedBy(c.conn.RemoteAddr().(*net.TCPAddr), c.conn.LocalAddr().(*net.TCPAddr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("%s: accepted %v, want %v", c.conn.LocalAddr(), got, c.want)
+		}
+	}
+	// A connection that does not exist is not accepted, and not an error.
+	gone := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
+	if got, err := acceptedBy(ln.Addr().(*net.TCPAddr), gone); got || err != nil {
+		t.Errorf("no such connection: %v, %v", got, err)
 	}
 }
 

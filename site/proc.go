@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +22,7 @@ type procSample struct {
 	rss      int64 // bytes
 	threads  int
 	fds      int
+	sockets  int // descriptors that are sockets
 }
 
 // readProc reads /proc/PID/stat and counts /proc/PID/fd.
@@ -48,23 +47,28 @@ func readProc(pid int) (procSample, error) {
 	threads, _ := strconv.Atoi(f[20-3])
 	rssPages, _ := strconv.ParseInt(f[24-3], 10, 64)
 	s.cpuTicks, s.threads, s.rss = utime+stime, threads, rssPages*int64(os.Getpagesize())
-	s.fds, err = countEntries(fmt.Sprintf("/proc/%d/fd", pid))
+	s.fds, s.sockets, err = countDescriptors(fmt.Sprintf("/proc/%d/fd", pid))
 	return s, err
 }
 
-// countEntries counts a directory's entries without building a list of them.
-func countEntries(dir string) (int, error) {
+// countDescriptors counts the entries of a /proc fd directory, and those that are sockets
+// (their link reads "socket:[INODE]").
+func countDescriptors(dir string) (fds, sockets int, err error) {
 	d, err := os.Open(dir)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer d.Close()
-	n := 0
 	for {
 		names, err := d.Readdirnames(1024)
-		n += len(names)
+		for _, name := range names {
+			fds++
+			if link, err := os.Readlink(dir + "/" + name); err == nil && strings.HasPrefix(link, "socket:") {
+				sockets++
+			}
+		}
 		if err != nil || len(names) == 0 {
-			return n, nil
+			return fds, sockets, nil
 		}
 	}
 }
@@ -79,53 +83,6 @@ func cpuPercent(prev, cur procSample) float64 {
 	return float64(int(used/wall*1000)) / 10
 }
 
-// acceptedPeers lists the remote ports of the TCP connections a server on port holds.
-//
-// A connection the kernel has completed but the server has not accept()ed yet waits in the
-// listen queue with no socket file, so its inode in /proc/net/tcp is 0. Once accepted it has
-// an inode. That is how the site tells "queued" from "accepted" without touching the server.
-// The table is the network namespace's, so the server's pid only names where to read it.
-func acceptedPeers(pid, port int) (map[int]bool, error) {
-	peers := map[int]bool{}
-	for _, table := range []string{"tcp", "tcp6"} {
-		f, err := os.Open(fmt.Sprintf("/proc/%d/net/%s", pid, table))
-		if err != nil {
-			return nil, err
-		}
-		err = scanTCPTable(f, port, peers)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-	}
-	return peers, nil
-}
-
-const tcpListen = "0A" // st column of a listening socket
-
-func scanTCPTable(f *os.File, port int, peers map[int]bool) error {
-	sc := bufio.NewScanner(f)
-	sc.Scan() // header
-	for sc.Scan() {
-		// sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 10 || fields[3] == tcpListen || fields[9] == "0" {
-			continue
-		}
-		if hexPort(fields[1]) == port {
-			peers[hexPort(fields[2])] = true
-		}
-	}
-	return sc.Err()
-}
-
-// hexPort reads the port of "0100007F:1F90".
-func hexPort(addr string) int {
-	i := strings.LastIndexByte(addr, ':')
-	p, _ := strconv.ParseUint(addr[i+1:], 16, 16)
-	return int(p)
-}
-
 // A sampler reports a server's /proc figures every sampleEvery, and tells the run which
 // clients' connections the server has accepted.
 type sampler struct {
@@ -134,65 +91,55 @@ type sampler struct {
 	once sync.Once
 }
 
-func startSampler(rn *run, pid int, addr string) *sampler {
+func startSampler(rn *run, pid int) *sampler {
 	s := &sampler{quit: make(chan struct{}), done: make(chan struct{})}
-	port := 0
-	if _, p, err := net.SplitHostPort(addr); err == nil {
-		port, _ = strconv.Atoi(p)
-	}
-	go s.loop(rn, pid, port)
+	go s.loop(rn, pid)
 	return s
 }
 
-func (s *sampler) loop(rn *run, pid, port int) {
+func (s *sampler) loop(rn *run, pid int) {
 	defer close(s.done)
 	statsTick := time.NewTicker(sampleEvery)
 	defer statsTick.Stop()
 	acceptTick := time.NewTicker(acceptEvery)
 	defer acceptTick.Stop()
-	acceptTick.Stop() // runs only while a connection waits to be accepted
+	acceptTick.Stop() // runs only while a lane's connection waits to be accepted
 	prev, err := readProc(pid)
 	if err != nil {
 		return
 	}
-	// watchAccepts looks for newly accepted connections and keeps looking often while
-	// some are still waiting.
-	watchAccepts := func() (map[int]bool, error) {
-		peers, err := acceptedPeers(pid, port)
+	watchAccepts := func() bool {
+		waiting, err := rn.lanes.check(rn)
 		if err != nil {
-			return nil, err
+			return false
 		}
-		rn.lanes.accepted(rn, peers)
-		if rn.lanes.waiting() {
+		if waiting {
 			acceptTick.Reset(acceptEvery)
 		} else {
 			acceptTick.Stop()
 		}
-		return peers, nil
+		return true
 	}
 	for {
 		select {
 		case <-s.quit:
 			return
 		case <-rn.lanes.wake:
-			if _, err := watchAccepts(); err != nil {
+			if !watchAccepts() {
 				return
 			}
 		case <-acceptTick.C:
-			if _, err := watchAccepts(); err != nil {
+			if !watchAccepts() {
 				return
 			}
 		case <-statsTick.C:
 			cur, err := readProc(pid)
-			if err != nil {
+			if err != nil || !watchAccepts() {
 				return // the server is gone; its status event says how
 			}
-			peers, err := watchAccepts()
-			if err != nil {
-				return
-			}
 			rn.emit(event{Type: "stats", Stats: &stats{
-				CPU: cpuPercent(prev, cur), RSS: cur.rss, Threads: cur.threads, FDs: cur.fds, Conns: len(peers),
+				CPU: cpuPercent(prev, cur), RSS: cur.rss, Threads: cur.threads, FDs: cur.fds,
+				Conns: max(cur.sockets-1, 0), // every socket but the listener
 			}})
 			prev = cur
 		}

@@ -17,7 +17,7 @@ const (
 	runTimeLimit  = 60 * time.Second       // a run ends after this, whatever it is doing
 	listenTimeout = 15 * time.Second       // from exec to "listening on"
 	sampleEvery   = 100 * time.Millisecond // /proc sampling period
-	acceptEvery   = 10 * time.Millisecond  // how often a connection waiting for accept is looked for
+	acceptEvery   = 2 * time.Millisecond   // how often a connection waiting for accept is looked for
 	termGrace     = 2 * time.Second        // SIGTERM to SIGKILL (the contract says 1 s)
 )
 

@@ -90,6 +90,13 @@ func TestRunBlockingTwoClients(t *testing.T) {
 				want.after.lane, want.after.op, a, s.history())
 		}
 	}
+	// The server accepts B only once A is gone (B may be served and gone before the site
+	// looks, so its accepted event may be missing, but never early).
+	for i, st := range steps {
+		if st.lane == B && st.op == "accepted" && i < at(A, "close", 0) {
+			t.Errorf("B was seen accepted (#%d) while A was still connected\n%s", i, s.history())
+		}
+	}
 	eventually(t, 10*time.Second, "no child process left", noChildren(t))
 }
 

@@ -133,7 +133,7 @@ func (rn *run) dial(lane int, addr string) (net.Conn, error) {
 		return nil, err
 	}
 	rn.emitClient(lane, "connected", "", msSince(start))
-	rn.lanes.connected(lane, localPort(conn))
+	rn.lanes.connected(lane, conn)
 	return conn, nil
 }
 

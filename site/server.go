@@ -87,7 +87,7 @@ func (sv *server) startSampling() {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
 	if !sv.claimed {
-		sv.sampler = startSampler(sv.rn, sv.proc.pid(), sv.addr)
+		sv.sampler = startSampler(sv.rn, sv.proc.pid())
 	}
 }
 

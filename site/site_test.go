@@ -234,7 +234,7 @@ func processGroupMembers(t testing.TB, pgid int) []int {
 
 func openFDs(t testing.TB) int {
 	t.Helper()
-	n, err := countEntries("/proc/self/fd")
+	n, _, err := countDescriptors("/proc/self/fd")
 	if err != nil {
 		t.Fatal(err)
 	}
