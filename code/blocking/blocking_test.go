@@ -5,8 +5,6 @@ package main
 import (
 	"errors"
 	"net"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -20,7 +18,7 @@ import (
 // TestOneClientHoldsEveryoneElse: while client A is connected, client B's request sits
 // unanswered; it is answered once A has gone, after everything A did.
 func TestOneClientHoldsEveryoneElse(t *testing.T) {
-	srv := startServer(t, "blocking")
+	srv := conformance.StartMode(t, "blocking")
 
 	a, err := kv.Dial(srv.Addr)
 	if err != nil {
@@ -86,17 +84,4 @@ func arrived(t *testing.T, c net.Conn) bool {
 		t.Fatalf("peeking at B: %v", recvErr)
 	}
 	return n > 0
-}
-
-// startServer builds the server program of mode and starts it with the conformance suite's
-// starter, which reads its address from the "listening on" line and stops it when the test
-// ends.
-func startServer(t *testing.T, mode string) *conformance.Server {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), mode)
-	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building %s: %v\n%s", mode, err, out)
-	}
-	return conformance.Start(t, bin)
 }

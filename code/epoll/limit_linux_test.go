@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,7 +25,7 @@ import (
 // excess, keep answering the connections it holds, take new ones once descriptors are
 // free again, and use little CPU throughout.
 func TestOutOfDescriptors(t *testing.T) {
-	srv := startServer(t, "epoll")
+	srv := conformance.StartMode(t, "epoll")
 	limit := unix.Rlimit{Cur: 64, Max: 64}
 	if err := unix.Prlimit(srv.Pid(), unix.RLIMIT_NOFILE, &limit, nil); err != nil {
 		t.Fatal(err)
@@ -127,17 +125,4 @@ func cpuTime(t *testing.T, pid int) time.Duration {
 		ticks += n
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond
-}
-
-// startServer builds the server program of mode and starts it with the conformance suite's
-// starter, which reads its address from the "listening on" line and stops it when the test
-// ends.
-func startServer(t *testing.T, mode string) *conformance.Server {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), mode)
-	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building %s: %v\n%s", mode, err, out)
-	}
-	return conformance.Start(t, bin)
 }

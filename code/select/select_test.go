@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -27,7 +25,7 @@ const (
 // must close the ones whose descriptors are 1024 or more, and go on serving the rest.
 func TestRefusesWhatSelectCannotWatch(t *testing.T) {
 	raiseFileLimit(t)
-	addr := startServer(t, "select").Addr
+	addr := conformance.StartMode(t, "select").Addr
 	old, err := kv.Dial(addr)
 	if err != nil {
 		t.Fatal(err)
@@ -94,17 +92,4 @@ func raiseFileLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { unix.Setrlimit(unix.RLIMIT_NOFILE, &old) })
-}
-
-// startServer builds the server program of mode and starts it with the conformance suite's
-// starter, which reads its address from the "listening on" line and stops it when the test
-// ends.
-func startServer(t *testing.T, mode string) *conformance.Server {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), mode)
-	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building %s: %v\n%s", mode, err, out)
-	}
-	return conformance.Start(t, bin)
 }

@@ -4,8 +4,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -16,7 +14,7 @@ import (
 
 // TestClientsAreServedSideBySide: with A connected and idle, B is answered.
 func TestClientsAreServedSideBySide(t *testing.T) {
-	srv := startServer(t, "threaded")
+	srv := conformance.StartMode(t, "threaded")
 
 	a := dial(t, srv.Addr)
 	if err := a.Put("turn", "A connected"); err != nil {
@@ -45,8 +43,8 @@ func TestClientsAreServedSideBySide(t *testing.T) {
 // counts each server's threads.
 func TestIdleConnectionsHoldThreads(t *testing.T) {
 	const idle = 200
-	threaded := startServer(t, "threaded")
-	gonet := startServer(t, "gonet")
+	threaded := conformance.StartMode(t, "threaded")
+	gonet := conformance.StartMode(t, "gonet")
 	openIdle(t, threaded.Addr, idle)
 	openIdle(t, gonet.Addr, idle)
 
@@ -97,17 +95,4 @@ func threads(t *testing.T, pid int) int {
 		t.Fatal(err)
 	}
 	return len(tasks)
-}
-
-// startServer builds the server program of mode and starts it with the conformance suite's
-// starter, which reads its address from the "listening on" line and stops it when the test
-// ends.
-func startServer(t *testing.T, mode string) *conformance.Server {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), mode)
-	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building %s: %v\n%s", mode, err, out)
-	}
-	return conformance.Start(t, bin)
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -68,6 +69,19 @@ func Start(t *testing.T, bin string) *Server {
 // Pid is the server's process id, for reading /proc.
 func (s *Server) Pid() int {
 	return s.cmd.Process.Pid
+}
+
+// StartMode builds the server of one chapter, flavors/code/<mode>, and starts it. Tests
+// about a single server use it to run the real program, as a reader would, rather than a
+// copy of its loop inside the test.
+func StartMode(t *testing.T, mode string) *Server {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), mode)
+	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", mode, err, out)
+	}
+	return Start(t, bin)
 }
 
 // waitForAnnouncement reads the contract's first line and returns the
