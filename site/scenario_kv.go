@@ -162,11 +162,13 @@ func (c *laneClient) get(key string) error {
 
 func (c *laneClient) close() {
 	c.release()
-	c.kv.Close()
-	c.rn.lanes.closed(c.port)
+	// The event goes out before the socket closes: what the server does next, such as
+	// serving the client that waited for this one, must never appear to come first.
 	if !c.rn.cutShort() {
 		c.rn.emitClient(c.lane, "close", "", 0)
 	}
+	c.kv.Close()
+	c.rn.lanes.closed(c.port)
 }
 
 // openIdle opens n connections that never send anything: the crowd a readiness call must
