@@ -9,15 +9,26 @@ TANGLE := $(GO) run ./tools/tangle/cmd/tangle
 ANNOTATE := $(TANGLE) -annotate
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: tangle check build test run bench clean
+.PHONY: tangle proto check build test run record bench clean
 
-## tangle: write code/ from the chapters (only files that changed)
+# The .proto is tangled from the Overview chapter; its Go is generated from it by
+# protoc-gen-go, driven by tools/protoc (a nested module: no protoc to install).
+PROTOC := cd tools/protoc && $(GO) run .
+PROTOS := ../../code/kv/kvpb/kv.proto
+
+## tangle: write code/ from the chapters (only files that changed), then the protobuf Go
 tangle:
 	$(TANGLE)
+	$(PROTOC) $(PROTOS)
+
+## proto: regenerate the protobuf Go from the tangled .proto
+proto:
+	$(PROTOC) $(PROTOS)
 
 ## check: fail, naming the chapter to edit, if code/ differs from the chapters
 check:
 	$(TANGLE) -check
+	$(PROTOC) -check $(PROTOS)
 
 ## build: every program of the book into bin/
 build: tangle
@@ -26,12 +37,20 @@ build: tangle
 ## test: the drift check, vet, and every test (with the race detector)
 test: check
 	$(GO) vet ./... 2>&1 | $(ANNOTATE)
+	@# The event loop's kqueue backend and the portable socket code must build elsewhere too.
+	GOOS=darwin $(GO) vet ./code/... 2>&1 | $(ANNOTATE)
+	GOOS=freebsd $(GO) vet ./code/... 2>&1 | $(ANNOTATE)
 	$(GO) test -race -json -timeout 15m ./... 2>&1 | $(ANNOTATE)
+	cd tools/protoc && $(GO) vet ./... && $(GO) test ./...
 
 ## run: the site, at http://$(ADDR)/
 run: tangle
 	@if ls site/*.go >/dev/null 2>&1; then $(GO) run ./site -addr $(ADDR); \
 	else echo "The site is not built yet: read the chapters in chapters/."; fi
+
+## record: refresh the sessions the Run panels show before Run (chapters/recordings)
+record: build
+	$(GO) run ./site -record
 
 ## bench: the benchmarks, never part of make test (BENCH=quick: a short run that writes
 ## tools/bench/out/ instead of the c10k chapter's figures)

@@ -13,7 +13,7 @@ import (
 // errno values, so callers can compare them: err == unix.EAGAIN.
 func Accept(fd int) (int, error) {
 	for {
-		conn, _, err := unix.Accept4(fd, unix.SOCK_CLOEXEC)
+		conn, err := acceptConn(fd, false)
 		switch err {
 		case nil:
 			return conn, nil

@@ -13,7 +13,8 @@ import (
 
 // backlog bounds the queue of connections the kernel has already completed (the handshake is
 // done) but the program has not yet accepted. The kernel silently caps it at
-// /proc/sys/net/core/somaxconn; asking for the maximum lets that file decide.
+// /proc/sys/net/core/somaxconn. SOMAXCONN is 4096, that file's default since Linux 5.4, so
+// by default the two agree; a smaller value in the file wins.
 const backlog = unix.SOMAXCONN
 
 // Listen opens a TCP socket listening on addr ("host:port"; port 0 picks a free port) and
@@ -24,8 +25,7 @@ func Listen(addr string) (fd int, hostport string, err error) {
 	if err != nil {
 		return -1, "", err
 	}
-	// SOCK_CLOEXEC: the descriptor must not leak into a program we might exec.
-	fd, err = unix.Socket(family(sa), unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err = newSocket(family(sa))
 	if err != nil {
 		return -1, "", os.NewSyscallError("socket", err)
 	}

@@ -112,7 +112,7 @@ func openDescriptors(t *testing.T) int {
 // socketPair returns two connected stream sockets: a stand-in for a TCP connection
 // that needs no listener.
 func socketPair(t *testing.T) (int, int) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
