@@ -95,6 +95,7 @@ func main() {
 	chapter := flag.String("chapter", "", "chapter whose bench section is rewritten (default: chapters/04-c10k.md; none with -quick)")
 	modes := flag.String("modes", "", "comma-separated servers for the throughput table (default: all)")
 	rampModes := flag.String("ramp-modes", "", "comma-separated servers for the c10k ramp (default: plan's)")
+	depths := flag.String("depths", "", "comma-separated requests in flight per connection for the throughput table (default: 1,16)")
 	rampSteps := flag.String("ramp-steps", "", "comma-separated idle connection counts (default: plan's)")
 	rounds := flag.Int("rounds", 0, "rounds (default: 5, or 2 with -quick)")
 	syscalls := flag.String("syscalls", "auto", "count syscalls per request with perf, strace, or off")
@@ -115,6 +116,14 @@ func main() {
 	}
 	if *rampModes != "" {
 		p.rampModes = strings.Split(*rampModes, ",")
+	}
+	if *depths != "" {
+		p.scenarios = nil
+		for _, f := range strings.Split(*depths, ",") {
+			var d int
+			fmt.Sscan(f, &d)
+			p.scenarios = append(p.scenarios, scenario{conns: 50, depth: d})
+		}
 	}
 	if *rampSteps != "" {
 		p.rampSteps = nil
