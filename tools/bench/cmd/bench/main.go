@@ -99,6 +99,7 @@ func main() {
 	rampSteps := flag.String("ramp-steps", "", "comma-separated idle connection counts (default: plan's)")
 	rounds := flag.Int("rounds", 0, "rounds (default: 5, or 2 with -quick)")
 	syscalls := flag.String("syscalls", "auto", "count syscalls per request with perf, strace, or off")
+	gomaxprocs := flag.Int("gomaxprocs", 0, "set GOMAXPROCS in the servers' environment (default: unset, so one pinned CPU gives one P)")
 	skipRamp := flag.Bool("no-ramp", false, "skip the c10k ramp")
 	skipThroughput := flag.Bool("no-throughput", false, "skip the throughput table")
 	flag.Parse()
@@ -117,6 +118,7 @@ func main() {
 	if *rampModes != "" {
 		p.rampModes = strings.Split(*rampModes, ",")
 	}
+	serverGOMAXPROCS = *gomaxprocs
 	if *depths != "" {
 		p.scenarios = nil
 		for _, f := range strings.Split(*depths, ",") {

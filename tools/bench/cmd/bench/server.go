@@ -72,6 +72,10 @@ func startServer(mode, bin string, cpu int, args ...string) (*server, error) {
 	}
 }
 
+// serverGOMAXPROCS, if not zero, is given to every server: an experiment (-gomaxprocs), not
+// the benchmark's method.
+var serverGOMAXPROCS int
+
 // serverEnv is this process's environment without the variables that would change how a
 // Go server schedules itself: the benchmark decides that with CPU affinity alone.
 func serverEnv() []string {
@@ -81,6 +85,9 @@ func serverEnv() []string {
 			continue
 		}
 		env = append(env, kv)
+	}
+	if serverGOMAXPROCS > 0 {
+		env = append(env, fmt.Sprintf("GOMAXPROCS=%d", serverGOMAXPROCS))
 	}
 	return env
 }
