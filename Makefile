@@ -42,6 +42,9 @@ test: check
 	GOOS=freebsd $(GO) vet ./code/... 2>&1 | $(ANNOTATE)
 	$(GO) test -race -json -timeout 15m ./... 2>&1 | $(ANNOTATE)
 	cd tools/protoc && $(GO) vet ./... && $(GO) test ./...
+	@# The benchmark's module: its harness's unit tests, and the gnet peer against the
+	@# conformance suite (no benchmark runs here).
+	cd tools/bench && $(GO) vet ./... && $(GO) test ./...
 
 ## run: the site, at http://$(ADDR)/
 run: tangle

@@ -101,6 +101,7 @@ func (s *site) handler() http.Handler {
 	mux.Handle("GET /static/", staticFiles())
 	mux.HandleFunc("GET /search.json", s.handleSearch)
 	mux.HandleFunc("GET /recordings/{name}", s.handleRecording)
+	mux.HandleFunc("GET /figures/{name}", s.handleFigure)
 	mux.HandleFunc("GET /ws", s.handleSocket)
 	mux.HandleFunc("GET /{$}", s.handlePage)
 	mux.HandleFunc("GET /{slug}", s.handlePage)

@@ -51,18 +51,19 @@ type plan struct {
 	activeRate float64
 
 	serverCPU, generatorCPU int
-	repeats                 time.Duration // the most time repeating disturbed runs may take
+	// The most time repeating disturbed runs may take, for throughput and for the ramp.
+	throughputRepeats, rampRepeats *repeatBudget
 }
 
 func fullPlan() plan {
 	return plan{
-		rounds: 5, warmup: time.Second, duration: 3 * time.Second,
+		rounds: 5, warmup: time.Second, duration: 2500 * time.Millisecond,
 		scenarios:  []scenario{{50, 1}, {50, 16}},
 		modes:      []string{"threaded", "gonet", "busywait", "select", "poll", "epoll", "gnet"},
 		rampModes:  []string{"threaded", "threaded-20k", "gonet", "select", "poll", "epoll", "gnet"},
 		rampSteps:  []int{100, 1000, 5000, 10000},
 		rampRounds: 3, probe: 2 * time.Second, active: 4, activeRate: 1000,
-		repeats: 3 * time.Minute,
+		throughputRepeats: &repeatBudget{90 * time.Second}, rampRepeats: &repeatBudget{90 * time.Second},
 	}
 }
 
@@ -74,7 +75,7 @@ func quickPlan() plan {
 		rampModes:  []string{"threaded", "gonet", "epoll"},
 		rampSteps:  []int{100, 1000, 2000},
 		rampRounds: 1, probe: time.Second, active: 4, activeRate: 1000,
-		repeats: 20 * time.Second,
+		throughputRepeats: &repeatBudget{10 * time.Second}, rampRepeats: &repeatBudget{10 * time.Second},
 	}
 }
 
@@ -94,6 +95,7 @@ func main() {
 	chapter := flag.String("chapter", "", "chapter whose bench section is rewritten (default: chapters/04-c10k.md; none with -quick)")
 	modes := flag.String("modes", "", "comma-separated servers for the throughput table (default: all)")
 	rampModes := flag.String("ramp-modes", "", "comma-separated servers for the c10k ramp (default: plan's)")
+	depths := flag.String("depths", "", "comma-separated requests in flight per connection for the throughput table (default: 1,16)")
 	rampSteps := flag.String("ramp-steps", "", "comma-separated idle connection counts (default: plan's)")
 	rounds := flag.Int("rounds", 0, "rounds (default: 5, or 2 with -quick)")
 	syscalls := flag.String("syscalls", "auto", "count syscalls per request with perf, strace, or off")
@@ -115,6 +117,14 @@ func main() {
 	if *rampModes != "" {
 		p.rampModes = strings.Split(*rampModes, ",")
 	}
+	if *depths != "" {
+		p.scenarios = nil
+		for _, f := range strings.Split(*depths, ",") {
+			var d int
+			fmt.Sscan(f, &d)
+			p.scenarios = append(p.scenarios, scenario{conns: 50, depth: d})
+		}
+	}
 	if *rampSteps != "" {
 		p.rampSteps = nil
 		for _, f := range strings.Split(*rampSteps, ",") {
@@ -134,7 +144,6 @@ func main() {
 	} else {
 		p.syscalls = syscallTool(*syscalls)
 	}
-	repeatBudget = p.repeats
 	p.serverCPU, p.generatorCPU = 0, 1
 	if machineCPUs() < 2 {
 		p.serverCPU, p.generatorCPU = -1, -1

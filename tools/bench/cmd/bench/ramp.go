@@ -107,7 +107,7 @@ func probeStep(ctx context.Context, p plan, srv *server, ramp *loadgen.Ramp, ste
 	step.KernelStack = kernelStackKiB()
 	best := math.Inf(1)
 	for attempt := 1; attempt <= maxAttempts && ctx.Err() == nil; attempt++ {
-		if attempt > 1 && !mayRepeat(p.probe) {
+		if attempt > 1 && !p.rampRepeats.allow(p.probe) {
 			return
 		}
 		before, _ := sampleProc(srv.pid())

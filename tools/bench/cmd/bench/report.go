@@ -144,7 +144,7 @@ type rampPoint struct {
 	threads, fds                 int
 	rssMiB                       float64
 	rssPerConnKiB, kstackPerConn float64
-	cpu, p50, p99, p999          float64
+	cpu, p50, p99, p999, others  float64
 	errors                       int64
 	failure                      string
 	ok                           bool
@@ -154,7 +154,7 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 	var out []rampPoint
 	for _, target := range append([]int{0}, steps...) {
 		pt := rampPoint{target: target}
-		var held, refused, threads, fds, rss, perConn, kstack, cpu, p50, p99, p999 []float64
+		var held, refused, threads, fds, rss, perConn, kstack, cpu, p50, p99, p999, others []float64
 		for _, r := range runs {
 			if r.Mode != mode {
 				continue
@@ -177,7 +177,7 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 				held, refused = append(held, float64(st.Held)), append(refused, float64(st.Refused))
 				threads, fds = append(threads, float64(st.Threads)), append(fds, float64(st.FDs))
 				rss = append(rss, float64(st.RSSKiB)/1024)
-				cpu = append(cpu, st.CPU)
+				cpu, others = append(cpu, st.CPU), append(others, st.Others)
 				p50, p99, p999 = append(p50, st.P50us), append(p99, st.P99us), append(p999, st.P999us)
 				pt.errors += st.Errors
 				if base != nil && st.Held > 0 {
@@ -190,7 +190,7 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 			pt.ok = true
 			pt.held, pt.refused = int(median(held)), int(median(refused))
 			pt.threads, pt.fds = int(median(threads)), int(median(fds))
-			pt.rssMiB, pt.cpu = median(rss), median(cpu)
+			pt.rssMiB, pt.cpu, pt.others = median(rss), median(cpu), median(others)
 			pt.p50, pt.p99, pt.p999 = median(p50), median(p99), median(p999)
 			if len(perConn) > 0 {
 				pt.rssPerConnKiB, pt.kstackPerConn = median(perConn), median(kstack)
@@ -292,12 +292,12 @@ func syscallTable(res results) table {
 }
 
 func rampTable(res results, p plan) table {
-	t := table{header: []string{"server", "idle conns", "held", "threads", "RSS", "RSS/conn", "kernel stacks/conn", "CPU", "p50", "p99", "errors", "note"}}
+	t := table{header: []string{"server", "idle conns", "held", "threads", "RSS", "RSS/conn", "kernel stacks/conn", "CPU", "p50", "p99", "others", "errors", "note"}}
 	for _, mode := range p.rampModes {
 		for _, pt := range summarizeRamp(res.Ramp, mode, p.rampSteps) {
 			row := []string{mode, thousands(float64(pt.target))}
 			if !pt.ok {
-				row = append(row, "", "", "", "", "", "", "", "", "", "crashed: "+oneLine(pt.failure))
+				row = append(row, "", "", "", "", "", "", "", "", "", "", "crashed: "+oneLine(pt.failure))
 				t.rows = append(t.rows, row)
 				continue
 			}
@@ -316,7 +316,7 @@ func rampTable(res results, p plan) table {
 			}
 			row = append(row, thousands(float64(pt.held)), thousands(float64(pt.threads)),
 				fmt.Sprintf("%.1f MiB", pt.rssMiB), perConn, kstack, fmt.Sprintf("%.0f%%", pt.cpu),
-				latency(pt.p50), latency(pt.p99), fmt.Sprint(pt.errors), note)
+				latency(pt.p50), latency(pt.p99), fmt.Sprintf("%.0f%%", pt.others), fmt.Sprint(pt.errors), note)
 			t.rows = append(t.rows, row)
 		}
 	}

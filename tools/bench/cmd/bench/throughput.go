@@ -71,16 +71,17 @@ const quietEnough = 25
 // kept, and the table shows how busy the rest of the machine was.
 const maxAttempts = 3
 
-// repeatBudget bounds the time all repeats together may take, so a busy machine makes the
-// benchmark noisier, not endless. main sets it from the plan.
-var repeatBudget time.Duration
+// A repeatBudget bounds the time all repeats together may take, so a busy machine makes the
+// benchmark noisier, not endless. The throughput rounds and the ramp have one each, so
+// that a noisy start does not leave the ramp's probes without repeats.
+type repeatBudget struct{ left time.Duration }
 
-// mayRepeat reports whether a repeat that takes d still fits the budget, and spends it.
-func mayRepeat(d time.Duration) bool {
-	if repeatBudget < d {
+// allow reports whether a repeat that takes d still fits the budget, and spends it.
+func (b *repeatBudget) allow(d time.Duration) bool {
+	if b.left < d {
 		return false
 	}
-	repeatBudget -= d
+	b.left -= d
 	return true
 }
 
@@ -88,7 +89,7 @@ func measureQuietly(ctx context.Context, p plan, bin, mode string, sc scenario) 
 	var best run
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		if attempt > 1 {
-			if !mayRepeat(p.warmup + p.duration + 2*time.Second) {
+			if !p.throughputRepeats.allow(p.warmup + p.duration + 2*time.Second) {
 				break
 			}
 			time.Sleep(time.Second) // let the burst pass

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/xml"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParsePerfStat(t *testing.T) {
+	out := `# started on Sat Nov 21 09:09:32 2026
+
+559138,,raw_syscalls:sys_enter,1717034891,100.00,,
+360728,,syscalls:sys_enter_read,1717034891,100.00,,
+<not counted>,,syscalls:sys_enter_write,0,0.00,,
+0,,syscalls:sys_enter_epoll_wait,1717034891,100.00,,
+`
+	c, err := parsePerfStat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.total != 559138 || c.byName["read"] != 360728 || c.byName["epoll_wait"] != 0 {
+		t.Fatalf("parsed %+v", c)
+	}
+	if _, ok := c.byName["write"]; ok {
+		t.Fatal("a <not counted> event was read as a count")
+	}
+	if _, err := parsePerfStat("# nothing\n"); err == nil {
+		t.Fatal("output without the total was accepted")
+	}
+}
+
+func TestParseStraceSummary(t *testing.T) {
+	out := `% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+ 52.10    0.101222           1     99980           write
+ 40.00    0.077777           0     99990        12 read
+  7.90    0.015360           1      9601           epoll_pwait
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.194359           0    209571        12 total
+`
+	c, err := parseStraceSummary(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.total != 209571 || c.byName["read"] != 99990 || c.byName["epoll_pwait"] != 9601 {
+		t.Fatalf("parsed %+v", c)
+	}
+}
+
+func TestMedianAndRotate(t *testing.T) {
+	if m := median([]float64{3, 1, 2}); m != 2 {
+		t.Errorf("median of 3 = %v", m)
+	}
+	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
+		t.Errorf("median of 4 = %v", m)
+	}
+	if !math.IsNaN(median(nil)) {
+		t.Error("median of nothing is a number")
+	}
+	if got := strings.Join(rotate([]string{"a", "b", "c"}, 4), ""); got != "bca" {
+		t.Errorf("rotate = %q", got)
+	}
+}
+
+func TestRatiosArePairedWithinRounds(t *testing.T) {
+	// gonet is twice as fast in round 0 and half as fast in round 1; epoll is 1.5× gonet in
+	// both. The ratio must be 1.5 whatever the drift between rounds.
+	tr := throughputResult{Runs: []run{
+		{Mode: "gonet", Round: 0, PerSecond: 200}, {Mode: "epoll", Round: 0, PerSecond: 300},
+		{Mode: "gonet", Round: 1, PerSecond: 50}, {Mode: "epoll", Round: 1, PerSecond: 75},
+		{Mode: "gonet", Round: 2, PerSecond: 100}, {Mode: "epoll", Round: 2, PerSecond: 150},
+	}}
+	for _, s := range summarize(tr, []string{"gonet", "epoll"}) {
+		if s.mode == "epoll" && s.vsGonet != 1.5 {
+			t.Fatalf("epoll × gonet = %v, want 1.5", s.vsGonet)
+		}
+		if s.mode == "epoll" && s.perSecond != 150 {
+			t.Fatalf("median = %v, want 150", s.perSecond)
+		}
+	}
+}
+
+func TestChartsAreWellFormedSVG(t *testing.T) {
+	line := lineChart{title: "t <&>", xLabel: "x", yLabel: "y", logX: true, logY: true,
+		series: []series{{name: "epoll", points: []point{{100, 1}, {10000, 0.5}}}, {name: "threaded", crashedAt: 10000}},
+		refs:   []reference{{1, "1 KiB"}}}
+	bars := barChart{title: "b", bars: []bar{{"gonet", 10, "10"}, {"epoll", 0, "failed"}}}
+	for _, svg := range []string{line.svg(), bars.svg()} {
+		d := xml.NewDecoder(strings.NewReader(svg))
+		for {
+			_, err := d.Token()
+			if err != nil {
+				if err.Error() != "EOF" {
+					t.Fatalf("%v in\n%s", err, svg)
+				}
+				break
+			}
+		}
+		if strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
+			t.Fatalf("a coordinate is not a number:\n%s", svg)
+		}
+	}
+}
+
+func TestRewriteSectionKeepsTheRest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chapter.md")
+	os.WriteFile(path, []byte("before\n"+sectionBegin+"\nold\n"+sectionEnd+"\nafter\n"), 0o644)
+	if err := rewriteSection(path, "new\n"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	want := "before\n" + sectionBegin + "\n\nnew\n" + sectionEnd + "\nafter\n"
+	if string(b) != want {
+		t.Fatalf("got %q", b)
+	}
+	os.WriteFile(path, []byte("no markers\n"), 0o644)
+	if rewriteSection(path, "x") == nil {
+		t.Fatal("a chapter without markers was rewritten")
+	}
+}
