@@ -5,9 +5,7 @@
 package main
 
 import (
-	"errors"
 	"flag"
-	"io"
 	"log"
 	"net"
 	"time"
@@ -37,40 +35,10 @@ func main() {
 			time.Sleep(acceptRetryDelay)
 			continue
 		}
-		go serve(conn, store)
-	}
-}
-
-// serve is sock.ServeConn with a net.Conn in place of the descriptor: the same loop, but a
-// Read that finds nothing parks the goroutine, not the thread.
-func serve(conn net.Conn, store *kv.Store) {
-	defer conn.Close()
-	session := kv.NewSession(store)
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := conn.Read(buf)
-		if err != nil {
-			logEnd(conn, err)
-			return
-		}
-		feedErr := session.Feed(buf[:n])
-		if out := session.Output(); len(out) > 0 {
-			// A zero-length Write would still cost a system call.
-			if _, err := conn.Write(out); err != nil {
-				logEnd(conn, err)
-				return
+		go func() {
+			if err := kv.ServeConn(conn, store); err != nil {
+				log.Printf("connection %v: %v", conn.RemoteAddr(), err)
 			}
-			session.Written(len(out))
-		}
-		if feedErr != nil {
-			logEnd(conn, feedErr)
-			return
-		}
-	}
-}
-
-func logEnd(conn net.Conn, err error) {
-	if !errors.Is(err, io.EOF) {
-		log.Printf("connection %v: %v", conn.RemoteAddr(), err)
+		}()
 	}
 }

@@ -2,8 +2,7 @@
 
 // Package kvtest runs a key-value server inside a test process, for tests
 // that need a peer but are not about an I/O model: the client's and the kv
-// command's. It is the plainest server possible: a goroutine per connection
-// around a kv.Session.
+// command's.
 package kvtest
 
 import (
@@ -29,30 +28,8 @@ func Serve(t testing.TB) string {
 			if err != nil {
 				return
 			}
-			go serveConn(conn, store)
+			go kv.ServeConn(conn, store)
 		}
 	}()
 	return ln.Addr().String()
-}
-
-// serveConn answers until the peer closes or breaks the protocol. Responses
-// are written before a read error is acted on, so a peer that half-closes
-// still gets its answers.
-func serveConn(conn net.Conn, store *kv.Store) {
-	defer conn.Close()
-	s := kv.NewSession(store)
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := conn.Read(buf)
-		if s.Feed(buf[:n]) != nil {
-			return
-		}
-		if _, werr := conn.Write(s.Output()); werr != nil {
-			return
-		}
-		s.Written(len(s.Output()))
-		if err != nil {
-			return
-		}
-	}
 }
