@@ -75,17 +75,7 @@ func newServer(l *sock.Listener, store *kv.Store) (*server, error) {
 
 // acceptable takes every waiting connection: one wake-up for a whole burst.
 func (s *server) acceptable(int, eventloop.Mask) {
-	for {
-		fd, err := s.listener.Accept()
-		if err != nil {
-			log.Print(err)
-			return
-		}
-		if fd < 0 {
-			return
-		}
-		s.open(fd)
-	}
+	s.listener.AcceptAll(s.open)
 }
 
 func (s *server) open(fd int) {

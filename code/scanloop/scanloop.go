@@ -109,21 +109,13 @@ func (s *server) serveAll() {
 
 // acceptAll takes every waiting connection, so one wake-up serves a burst of them.
 func (s *server) acceptAll() {
-	for {
-		fd, err := s.listener.Accept()
-		if err != nil {
-			log.Print(err)
-			return
-		}
-		if fd < 0 {
-			return
-		}
+	s.listener.AcceptAll(func(fd int) {
 		if !s.waiter.Admit(fd) {
 			s.refuse(fd)
-			continue
+			return
 		}
 		s.conns = append(s.conns, sock.NewConn(fd, s.store))
-	}
+	})
 }
 
 // refuse closes a connection the waiter cannot watch at once: its client sees the

@@ -3,6 +3,7 @@
 package sock
 
 import (
+	"log"
 	"os"
 	"time"
 
@@ -192,4 +193,20 @@ func (c *Conn) Serve(readable, writable bool, buf []byte) (open bool, err error)
 		}
 	}
 	return !c.Done(), nil
+}
+
+// AcceptAll takes every waiting connection and hands each to open. An error other than
+// "none waiting" is logged and ends this round; the listener stays in service.
+func (l *Listener) AcceptAll(open func(fd int)) {
+	for {
+		fd, err := l.Accept()
+		if err != nil {
+			log.Print(err)
+			return
+		}
+		if fd < 0 {
+			return
+		}
+		open(fd)
+	}
 }
