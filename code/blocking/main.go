@@ -8,16 +8,10 @@ import (
 	"flag"
 	"log"
 	"runtime"
-	"time"
 
 	"flavors/code/kv"
 	"flavors/code/sock"
 )
-
-// acceptRetryDelay is how long to wait after accept(2) fails for want of a resource (out of
-// descriptors, out of memory). Retrying at once would fail the same way and spin; the
-// pending connections wait in the accept queue meanwhile.
-const acceptRetryDelay = 100 * time.Millisecond
 
 func main() {
 	addr := kv.AddrFlag()
@@ -38,8 +32,7 @@ func main() {
 	for {
 		conn, err := sock.Accept(fd)
 		if err != nil {
-			log.Printf("accept: %v", err)
-			time.Sleep(acceptRetryDelay)
+			kv.AcceptFailed(err)
 			continue
 		}
 		sock.ServeConn(conn, store)

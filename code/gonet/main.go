@@ -8,13 +8,9 @@ import (
 	"flag"
 	"log"
 	"net"
-	"time"
 
 	"flavors/code/kv"
 )
-
-// acceptRetryDelay: after accept fails for want of a resource, wait rather than spin.
-const acceptRetryDelay = 100 * time.Millisecond
 
 func main() {
 	addr := kv.AddrFlag()
@@ -31,8 +27,7 @@ func main() {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
-			log.Printf("accept: %v", err)
-			time.Sleep(acceptRetryDelay)
+			kv.AcceptFailed(err)
 			continue
 		}
 		go func() {

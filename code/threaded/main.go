@@ -9,15 +9,10 @@ import (
 	"flag"
 	"log"
 	"runtime/debug"
-	"time"
 
 	"flavors/code/kv"
 	"flavors/code/sock"
 )
-
-// acceptRetryDelay: after accept fails for want of a resource, wait rather than spin, as
-// the blocking server does.
-const acceptRetryDelay = 100 * time.Millisecond
 
 func main() {
 	addr := kv.AddrFlag()
@@ -37,8 +32,7 @@ func main() {
 	for {
 		conn, err := sock.Accept(fd)
 		if err != nil {
-			log.Printf("accept: %v", err)
-			time.Sleep(acceptRetryDelay)
+			kv.AcceptFailed(err)
 			continue
 		}
 		go sock.ServeConn(conn, store)
