@@ -294,8 +294,11 @@ func oversizeLength(t *testing.T, s *Server) {
 // connection notices a reset whenever it next reads), so the check polls
 // /proc until the count is back, and fails only if it never is.
 func noFDLeak(t *testing.T, s *Server) {
-	baseline := s.openFiles(t)
 	key := t.Name()
+	// A first client, whose connection the server has closed by the time halfClose returns:
+	// the server is up, and whatever it opens once for its whole life is open.
+	halfClose(t, s)
+	baseline := s.openFiles(t)
 	goodbyes := []func(){
 		func() { askOnce(t, s, put(key, "v"), putOk(key)) }, // a polite client
 		func() { dial(t, s).Close() },                       // connects, says nothing
