@@ -210,7 +210,7 @@ func TestRefusesWhatTheBookDoesNotOffer(t *testing.T) {
 	for _, m := range []pageMessage{
 		{Type: "run", Chapter: "02-single-threaded-blocking", Mode: "../../bin/sh"},
 		{Type: "run", Chapter: "02-single-threaded-blocking", Mode: "epoll"}, // a mode, but not this chapter's
-		{Type: "run", Chapter: "08-mentions"},                                // nothing to run
+		{Type: "run", Chapter: "13-mentions"},                                // nothing to run
 		{Type: "run", Chapter: "no-such-chapter"},
 		{Type: "launch"},
 	} {
