@@ -42,6 +42,9 @@ func main() {
 		dirPath, removeAtExit = temp, temp
 	}
 	exitOnSignal()
+	if removeAtExit != "" {
+		log.Printf("data in %s, a temporary directory removed at exit", dirPath)
+	}
 
 	dir, state, err := wal.Open(dirPath, wal.Options{
 		NewState:  newStoreState,

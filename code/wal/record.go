@@ -64,7 +64,7 @@ type Reader struct {
 }
 
 func NewReader(r io.Reader) *Reader {
-	return &Reader{r: bufio.NewReaderSize(r, 1<<20)}
+	return &Reader{r: bufio.NewReaderSize(r, 64<<10)}
 }
 
 // Offset is where the next record starts: after Next fails, the length of the good part.

@@ -22,7 +22,6 @@ var servers = []string{
 	"select",
 	"poll",
 	"epoll",
-	"durable",
 }
 
 // binDir holds the server programs, built once for the whole test binary.
