@@ -181,9 +181,10 @@ func (p *pipeliner) whole() int {
 
 // NeverReaders runs a polite client beside clients pipelining gets without
 // reading, watches the server's memory until every pipeliner is stopped by
-// backpressure, then checks the polite client is answered and the first
-// pipeliner gets every answer it is owed, in order.
-func NeverReaders(s *Server, prefix string, clients int) (int64, error) {
+// backpressure, then checks the polite client is answered (and runs
+// whileStopped, if given), and that the first pipeliner gets every answer it
+// is owed, in order.
+func NeverReaders(s *Server, prefix string, clients int, whileStopped func() error) (int64, error) {
 	polite, err := connect(s)
 	if err != nil {
 		return 0, err
@@ -235,6 +236,11 @@ func NeverReaders(s *Server, prefix string, clients int) (int64, error) {
 	}
 	if v, err := pc.Get(big); err != nil || v != value {
 		return watch.growth(), fmt.Errorf("the polite client was not answered while the others did not read: %v", err)
+	}
+	if whileStopped != nil {
+		if err := whileStopped(); err != nil {
+			return watch.growth(), err
+		}
 	}
 	polite.Close()
 	first := ps[0]
@@ -382,7 +388,7 @@ func amplification(t *testing.T, s *Server) {
 }
 
 func neverReadingClients(t *testing.T, s *Server) {
-	if _, err := NeverReaders(s, t.Name(), 8); err != nil {
+	if _, err := NeverReaders(s, t.Name(), 8, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -26,7 +26,7 @@ func TestChecksBite(t *testing.T) {
 	})
 	t.Run("never-reading-clients", func(t *testing.T) {
 		t.Parallel()
-		_, err := NeverReaders(Start(t, bin), "never", 4)
+		_, err := NeverReaders(Start(t, bin), "never", 4, nil)
 		if err == nil || !strings.Contains(err.Error(), "resident memory grew") {
 			t.Fatalf("NeverReaders on a server that keeps reading: %v; want a memory failure", err)
 		}

@@ -46,7 +46,7 @@ type Server struct {
 // its "listening on" line. When the test ends, the server must still be
 // running (unless the test stopped it itself); it is then stopped, and must
 // stop cleanly.
-func Start(t *testing.T, bin string, flags ...string) *Server {
+func Start(t testing.TB, bin string, flags ...string) *Server {
 	t.Helper()
 	s := &Server{bin: bin, exited: make(chan struct{})}
 	s.stdout.firstLine = make(chan string, 1)
@@ -88,7 +88,7 @@ func StartMode(t *testing.T, mode string) *Server {
 
 // waitForAnnouncement reads the contract's first line and returns the
 // address in it. Until that line, connecting could be refused.
-func (s *Server) waitForAnnouncement(t *testing.T) string {
+func (s *Server) waitForAnnouncement(t testing.TB) string {
 	t.Helper()
 	select {
 	case line := <-s.stdout.firstLine:
@@ -131,7 +131,7 @@ func (s *Server) Exited(t *testing.T) *os.ProcessState {
 // gave up, which no client may cause. One still running is stopped the way
 // the contract says, with SIGTERM, and must exit with status 0: that is also
 // how a data race in a server built with -race comes to light, as status 66.
-func (s *Server) stop(t *testing.T) {
+func (s *Server) stop(t testing.TB) {
 	s.mu.Lock()
 	expected := s.stopping
 	s.stopping = true
