@@ -29,6 +29,7 @@ const ioTimeout = 2 * time.Minute
 // Server is one running server program.
 type Server struct {
 	Addr string // host:port from its "listening on" line
+	bin  string // the program, for checks that start it again with other flags
 	cmd  *exec.Cmd
 
 	stdout outputLog
@@ -47,7 +48,7 @@ type Server struct {
 // stop cleanly.
 func Start(t testing.TB, bin string, flags ...string) *Server {
 	t.Helper()
-	s := &Server{exited: make(chan struct{})}
+	s := &Server{bin: bin, exited: make(chan struct{})}
 	s.stdout.firstLine = make(chan string, 1)
 	s.cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, flags...)...)
 	// A server built with -race would otherwise linger a second in exit;
