@@ -4,7 +4,10 @@ package main
 
 import (
 	"bufio"
+	"cmp"
+	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,36 +32,92 @@ import (
 // window is how long each benchmark measures, after a warm-up of a fifth of it.
 const window = 3 * time.Second
 
+var rounds = flag.Int("rounds", 5, "rounds of the durable benchmarks, each running every variant in turn")
+
+// interleaved runs each variant once per round, all of them in turn, for -rounds rounds,
+// so that a machine that gets busier or quieter meanwhile touches every variant alike. It
+// logs every metric's median and range for each variant, and returns the samples.
+func interleaved(b *testing.B, variants []string, run func(variant string) map[string]float64) map[string]map[string][]float64 {
+	samples := make(map[string]map[string][]float64)
+	for _, v := range variants {
+		samples[v] = make(map[string][]float64)
+	}
+	for range *rounds {
+		for _, v := range variants {
+			for metric, x := range run(v) {
+				samples[v][metric] = append(samples[v][metric], x)
+			}
+		}
+	}
+	for _, v := range variants {
+		var line []string
+		for _, metric := range slices.Sorted(maps.Keys(samples[v])) {
+			xs := slices.Sorted(slices.Values(samples[v][metric]))
+			line = append(line, fmt.Sprintf("%s %.4g (%.4g to %.4g)", metric, median(xs), xs[0], xs[len(xs)-1]))
+		}
+		b.Logf("%-22s %s", v, strings.Join(line, ", "))
+	}
+	return samples
+}
+
+func median(xs []float64) float64 {
+	xs = slices.Sorted(slices.Values(xs))
+	if len(xs) == 0 {
+		return 0
+	}
+	return (xs[(len(xs)-1)/2] + xs[len(xs)/2]) / 2
+}
+
+// ratios divides a's samples by b's, round by round.
+func ratios(a, b []float64) []float64 {
+	r := make([]float64, min(len(a), len(b)))
+	for i := range r {
+		r[i] = a[i] / b[i]
+	}
+	return r
+}
+
 // BenchmarkGetsBesidePuts: one client puts as fast as it is answered, while 50 clients
 // get, 100 times a second each, on connections of their own. A get's latency counts from
 // the moment its schedule said to send it, so a get held up also holds up the count of
-// those behind it (no coordinated omission). The variants run in turn within each round, so
-// -count gives interleaved rounds.
+// those behind it (no coordinated omission). The loop writing the log itself (inline) and
+// the log writer (group), on this machine's disk and on one that takes 5 ms per sync.
 //
-//	go test -run '^$' -bench GetsBesidePuts -benchtime 1x -count 5 ./code/durable
+//	go test -run '^$' -bench GetsBesidePuts -benchtime 1x -v ./code/durable
 func BenchmarkGetsBesidePuts(b *testing.B) {
 	bin := conformance.Build(b, "durable")
-	for _, v := range []struct{ commit, disk string }{
-		{"inline", "0s"}, {"group", "0s"}, {"inline", "5ms"}, {"group", "5ms"},
-	} {
-		b.Run("commit="+v.commit+"/slow-disk="+v.disk, func(b *testing.B) {
-			srv := conformance.Start(b, bin, "-commit", v.commit, "-slow-disk", v.disk)
-			var puts atomic.Int64
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				putUntil(srv.Addr, stop, &puts)
-			}()
-			lat := getOnSchedule(b, srv.Addr, 50, 100)
-			close(stop)
-			wg.Wait()
-			b.ReportMetric(percentile(lat, 50), "get-p50-µs")
-			b.ReportMetric(percentile(lat, 99), "get-p99-µs")
-			b.ReportMetric(float64(puts.Load())/(window+window/5).Seconds(), "puts/s")
-		})
+	samples := interleaved(b, []string{"inline", "group", "inline 5ms", "group 5ms"}, func(v string) map[string]float64 {
+		commit, disk, _ := strings.Cut(v, " ")
+		srv := conformance.Start(b, bin, "-commit", commit, "-slow-disk", cmp.Or(disk, "0s"))
+		defer stopServer(b, srv)
+		var puts atomic.Int64
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			putUntil(srv.Addr, stop, &puts)
+		}()
+		lat, putsInWindow := getOnSchedule(b, srv.Addr, 50, 100, &puts)
+		close(stop)
+		wg.Wait()
+		return map[string]float64{
+			"get-p50-µs": percentile(lat, 50),
+			"get-p99-µs": percentile(lat, 99),
+			"puts/s":     float64(putsInWindow) / window.Seconds(),
+		}
+	})
+	for _, disk := range []string{"", " 5ms"} {
+		r := ratios(samples["inline"+disk]["get-p99-µs"], samples["group"+disk]["get-p99-µs"])
+		b.ReportMetric(median(r), "p99-inline/group"+strings.ReplaceAll(disk, " ", "-"))
 	}
+}
+
+// stopServer stops a server at the end of a round rather than at the end of the benchmark,
+// so that rounds do not pile up servers.
+func stopServer(b *testing.B, srv *conformance.Server) {
+	srv.Signal(syscall.SIGTERM)
+	srv.Exited(b)
 }
 
 // putUntil puts as fast as the answers come, counting them, until stop.
@@ -82,11 +141,19 @@ func putUntil(addr string, stop chan struct{}, n *atomic.Int64) {
 }
 
 // getOnSchedule runs conns clients doing rate gets a second each for the warm-up and the
-// window, and returns the latencies of the window's gets, in microseconds.
-func getOnSchedule(b *testing.B, addr string, conns, rate int) []float64 {
+// window, and returns the latencies of the window's gets, in microseconds, and how far
+// puts moved during the window.
+func getOnSchedule(b *testing.B, addr string, conns, rate int, puts *atomic.Int64) ([]float64, int64) {
 	interval := time.Second / time.Duration(rate)
 	start := time.Now().Add(10 * time.Millisecond)
 	measureFrom, end := start.Add(window/5), start.Add(window/5+window)
+	putsInWindow := make(chan int64, 1)
+	go func() {
+		time.Sleep(time.Until(measureFrom))
+		before := puts.Load()
+		time.Sleep(time.Until(end))
+		putsInWindow <- puts.Load() - before
+	}()
 	var mu sync.Mutex
 	var all []float64
 	var wg sync.WaitGroup
@@ -119,7 +186,7 @@ func getOnSchedule(b *testing.B, addr string, conns, rate int) []float64 {
 		}()
 	}
 	wg.Wait()
-	return all
+	return all, <-putsInWindow
 }
 
 func percentile(v []float64, p int) float64 {
@@ -135,34 +202,35 @@ func percentile(v []float64, p int) float64 {
 // records per fdatasync (group). With PERF=1 in the environment, perf counts the server's
 // fdatasync and fsync calls during the window, from outside.
 //
-//	PERF=1 go test -run '^$' -bench PutThroughput -benchtime 1x -count 5 ./code/durable
+//	PERF=1 go test -run '^$' -bench PutThroughput -benchtime 1x -v ./code/durable
 func BenchmarkPutThroughput(b *testing.B) {
 	bin := conformance.Build(b, "durable")
-	for _, commit := range []string{"each", "group"} {
-		b.Run("commit="+commit, func(b *testing.B) {
-			srv := conformance.Start(b, bin, "-commit", commit)
-			var puts atomic.Int64
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
-			for range 50 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					putUntil(srv.Addr, stop, &puts)
-				}()
-			}
-			time.Sleep(window / 5)
-			before := puts.Load()
-			syncs := countSyncs(b, srv.Pid(), window)
-			done := puts.Load() - before
-			close(stop)
-			wg.Wait()
-			b.ReportMetric(float64(done)/window.Seconds(), "puts/s")
-			if syncs >= 0 {
-				b.ReportMetric(float64(syncs)/float64(done), "syncs/put")
-			}
-		})
-	}
+	samples := interleaved(b, []string{"each", "group"}, func(commit string) map[string]float64 {
+		srv := conformance.Start(b, bin, "-commit", commit)
+		defer stopServer(b, srv)
+		var puts atomic.Int64
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				putUntil(srv.Addr, stop, &puts)
+			}()
+		}
+		time.Sleep(window / 5)
+		before := puts.Load()
+		syncs := countSyncs(b, srv.Pid(), window)
+		done := puts.Load() - before
+		close(stop)
+		wg.Wait()
+		m := map[string]float64{"puts/s": float64(done) / window.Seconds()}
+		if syncs >= 0 {
+			m["syncs/put"] = float64(syncs) / float64(done)
+		}
+		return m
+	})
+	b.ReportMetric(median(ratios(samples["group"]["puts/s"], samples["each"]["puts/s"])), "group/each")
 }
 
 // countSyncs waits for d, counting with perf the fsync and fdatasync calls pid makes
