@@ -3,8 +3,6 @@
 package main
 
 import (
-	"errors"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -22,42 +20,6 @@ func TestOutOfDescriptors(t *testing.T) {
 	conformance.OutOfDescriptors(t, conformance.Start(t, os.Args[0]))
 }
 
-func TestIdleConnectionsAreClosed(t *testing.T) {
-	srv := conformance.StartMode(t, "uring", "-idle-timeout", "1s")
-	silent := dial(t, srv.Addr)
-	trickler := dial(t, srv.Addr)
-	busy := kv.NewClient(dial(t, srv.Addr))
-
-	closed := make(chan string, 2)
-	go func() { closed <- waitForClose(silent) }()
-	go func() {
-		// A frame's header promising 100 bytes, then a byte every 200 ms.
-		if _, err := trickler.Write([]byte{0, 0, 0, 100}); err != nil {
-			closed <- err.Error()
-			return
-		}
-		for range 100 {
-			time.Sleep(200 * time.Millisecond)
-			if _, err := trickler.Write([]byte{0}); err != nil {
-				break
-			}
-		}
-		closed <- waitForClose(trickler)
-	}()
-
-	for i := range 30 {
-		if err := busy.Put("busy", strconv.Itoa(i)); err != nil {
-			t.Fatalf("request %d of the busy client: %v", i, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	for range 2 {
-		if why := <-closed; why != "" {
-			t.Error(why)
-		}
-	}
-}
-
 func dial(t *testing.T, addr string) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
@@ -66,16 +28,6 @@ func dial(t *testing.T, addr string) net.Conn {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// waitForClose reads until the server closes c, and says what went wrong if it did not.
-func waitForClose(c net.Conn) string {
-	c.SetReadDeadline(time.Now().Add(2 * time.Minute)) // only fails a server that never closes
-	_, err := io.Copy(io.Discard, c)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return "an idle connection was not closed"
-	}
-	return ""
 }
 
 func TestBackpressure(t *testing.T) {
