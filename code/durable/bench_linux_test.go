@@ -85,7 +85,7 @@ func ratios(a, b []float64) []float64 {
 //
 //	go test -run '^$' -bench GetsBesidePuts -benchtime 1x -v ./code/durable
 func BenchmarkGetsBesidePuts(b *testing.B) {
-	bin := conformance.Build(b, "durable")
+	bin := conformance.BuildMode(b, "durable")
 	samples := interleaved(b, []string{"inline", "group", "inline 5ms", "group 5ms"}, func(v string) map[string]float64 {
 		commit, disk, _ := strings.Cut(v, " ")
 		srv := conformance.Start(b, bin, "-commit", commit, "-slow-disk", cmp.Or(disk, "0s"))
@@ -204,7 +204,7 @@ func percentile(v []float64, p int) float64 {
 //
 //	PERF=1 go test -run '^$' -bench PutThroughput -benchtime 1x -v ./code/durable
 func BenchmarkPutThroughput(b *testing.B) {
-	bin := conformance.Build(b, "durable")
+	bin := conformance.BuildMode(b, "durable")
 	samples := interleaved(b, []string{"each", "group"}, func(commit string) map[string]float64 {
 		srv := conformance.Start(b, bin, "-commit", commit)
 		defer stopServer(b, srv)
@@ -262,7 +262,7 @@ func countSyncs(b *testing.B, pid int, d time.Duration) int {
 //
 //	go test -run '^$' -bench Recovery -benchtime 1x ./code/durable
 func BenchmarkRecovery(b *testing.B) {
-	bin := conformance.Build(b, "durable")
+	bin := conformance.BuildMode(b, "durable")
 	dir := b.TempDir()
 	writeBigLog(b, filepath.Join(dir, "log.000001"), 100_000, 100)
 	b.Run("log", func(b *testing.B) { timeStarts(b, bin, dir) })

@@ -124,7 +124,7 @@ func killRounds(t *testing.T, bin string, flags []string, rounds, writers int) e
 // TestKillAtRandomMoments: 50 rounds of 16 concurrent writers and a SIGKILL at a random
 // moment, with compactions along the way. No answered append may be lost or applied twice.
 func TestKillAtRandomMoments(t *testing.T) {
-	bin := conformance.Build(t, "durable")
+	bin := conformance.BuildMode(t, "durable")
 	data := t.TempDir()
 	if err := killRounds(t, bin, []string{"-data", data, "-compact-at", "16384"}, 50+1, 16); err != nil {
 		t.Fatal(err)
@@ -137,7 +137,7 @@ func TestKillAtRandomMoments(t *testing.T) {
 // TestKillCheckBites runs the same rounds against the event loop server of chapter 7,
 // which keeps its data in memory only: the first restart must be caught.
 func TestKillCheckBites(t *testing.T) {
-	bin := conformance.Build(t, "epoll")
+	bin := conformance.BuildMode(t, "epoll")
 	if err := killRounds(t, bin, nil, 2, 4); err == nil {
 		t.Fatal("the kill rounds did not notice a server that forgets everything")
 	}
@@ -201,7 +201,7 @@ func answered(c client) bool {
 // of a server still running: exit status 1 and one line on standard error, nothing on
 // standard output.
 func TestRefusesWhatIsNotItsData(t *testing.T) {
-	bin := conformance.Build(t, "durable")
+	bin := conformance.BuildMode(t, "durable")
 	file := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(file, []byte("x"), 0o644)
 	foreign := t.TempDir()

@@ -23,6 +23,7 @@ var servers = []string{
 	"poll",
 	"epoll",
 	"durable",
+	"uring",
 }
 
 // binDir holds the server programs, built once for the whole test binary.
