@@ -81,23 +81,30 @@ func ratios(a, b []float64) []float64 {
 // get, 100 times a second each, on connections of their own. A get's latency counts from
 // the moment its schedule said to send it, so a get held up also holds up the count of
 // those behind it (no coordinated omission). The loop writing the log itself (inline) and
-// the log writer (group), on this machine's disk and on one that takes 5 ms per sync.
+// the log writer (group), on this machine's disk and on one that takes 5 ms per sync; and,
+// for reference, the gets alone, with nobody putting.
 //
 //	go test -run '^$' -bench GetsBesidePuts -benchtime 1x -v ./code/durable
 func BenchmarkGetsBesidePuts(b *testing.B) {
 	bin := conformance.BuildMode(b, "durable")
-	samples := interleaved(b, []string{"inline", "group", "inline 5ms", "group 5ms"}, func(v string) map[string]float64 {
+	variants := []string{"no puts", "inline", "group", "inline 5ms", "group 5ms"}
+	samples := interleaved(b, variants, func(v string) map[string]float64 {
 		commit, disk, _ := strings.Cut(v, " ")
+		if v == "no puts" {
+			commit, disk = "group", ""
+		}
 		srv := conformance.Start(b, bin, "-commit", commit, "-slow-disk", cmp.Or(disk, "0s"))
 		defer stopServer(b, srv)
 		var puts atomic.Int64
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			putUntil(srv.Addr, stop, &puts)
-		}()
+		if v != "no puts" {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				putUntil(srv.Addr, stop, &puts)
+			}()
+		}
 		lat, putsInWindow := getOnSchedule(b, srv.Addr, 50, 100, &puts)
 		close(stop)
 		wg.Wait()
