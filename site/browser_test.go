@@ -12,6 +12,9 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"flavors/site/render"
+	"flavors/site/run"
 )
 
 // findBrowser looks for Debian's chromium (or a Chrome) on PATH.
@@ -132,7 +135,7 @@ func TestBrowser(t *testing.T) {
 	step("press Stop", 10*time.Second, chromedp.Click("[data-stop]"))
 	poll("the run is over", `document.querySelector("[data-status]").textContent.startsWith("Run over") &&
 		!document.querySelector("[data-run]").disabled`, 30*time.Second)
-	if status := eval(`document.querySelector("[data-status]").textContent`); !strings.Contains(status, errStopped.Error()) {
+	if status := eval(`document.querySelector("[data-status]").textContent`); !strings.Contains(status, run.ErrStopped.Error()) {
 		t.Errorf("after Stop the status says %q", status)
 	}
 	shot("browser-run-light")
@@ -146,15 +149,15 @@ func TestBrowser(t *testing.T) {
 	poll("search results", `document.querySelectorAll("#search-results a").length > 0`, 10*time.Second)
 
 	// Every runnable chapter draws its recorded session (kept as artifacts, to look at).
-	b, err := loadBook(ts.root)
+	b, err := render.Load(ts.root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range b.Chapters {
-		if scen, _, _ := runnable(b, c); scen == nil {
+		if scen, _ := runnable(c); scen == nil {
 			continue
 		}
-		step("open "+c.File, 30*time.Second, chromedp.Navigate(ts.srv.URL+c.URL), chromedp.WaitVisible("[data-timeline] svg"))
+		step("open "+c.File, 30*time.Second, chromedp.Navigate(ts.srv.URL+"/"+render.Live.Href(c)), chromedp.WaitVisible("[data-timeline] svg"))
 		poll(c.File+": recorded session drawn", `document.querySelectorAll("[data-timeline] rect").length > 0 &&
 			document.querySelectorAll("[data-gauges] .gauge").length >= 5`, 10*time.Second)
 		ctx, cancel := context.WithTimeout(browserCtx, 30*time.Second)
