@@ -30,6 +30,7 @@ const ioTimeout = 2 * time.Minute
 // Server is one running server program.
 type Server struct {
 	Addr string // host:port from its "listening on" line
+	bin  string // the program, for checks that start it again with other flags
 	proc *proc.Process
 
 	mu       sync.Mutex
@@ -38,13 +39,14 @@ type Server struct {
 	stopping bool // a check signalled it, so exiting is expected
 }
 
-// Start runs bin with -addr 127.0.0.1:0 and waits for its "listening on"
-// line. When the test ends, the server must still be running (unless the
-// test stopped it itself); it is then stopped, and must stop cleanly.
-func Start(t *testing.T, bin string) *Server {
+// Start runs bin with -addr 127.0.0.1:0 and any further flags, and waits for
+// its "listening on" line. When the test ends, the server must still be
+// running (unless the test stopped it itself); it is then stopped, and must
+// stop cleanly.
+func Start(t testing.TB, bin string, flags ...string) *Server {
 	t.Helper()
-	s := &Server{}
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
+	s := &Server{bin: bin}
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, flags...)...)
 	// A server built with -race would otherwise linger a second in exit;
 	// reports of races still turn its exit status into 66.
 	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
@@ -120,7 +122,7 @@ func (s *Server) Exited(t *testing.T) *os.ProcessState {
 // gave up, which no client may cause. One still running is stopped the way
 // the contract says, with SIGTERM, and must exit with status 0: that is also
 // how a data race in a server built with -race comes to light, as status 66.
-func (s *Server) stop(t *testing.T) {
+func (s *Server) stop(t testing.TB) {
 	s.mu.Lock()
 	expected := s.stopping
 	s.stopping = true
