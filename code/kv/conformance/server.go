@@ -162,7 +162,7 @@ func (s *Server) Stderr() string {
 }
 
 // Sample is what /proc says about the server right now.
-func (s *Server) Sample(t *testing.T) proc.Sample {
+func (s *Server) Sample(t testing.TB) proc.Sample {
 	t.Helper()
 	sample, err := proc.ReadSample(s.Pid())
 	if err != nil {
