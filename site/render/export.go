@@ -35,7 +35,7 @@ func (b *Book) writeExport(dir string) error {
 		if err != nil {
 			return err
 		}
-		err = b.Page(f, Export, c, b.Panel(c))
+		err = b.Page(f, Export, c, recordedOnly(b.Panel(c)))
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -78,4 +78,23 @@ func copyFigures(from, to string) error {
 		}
 	}
 	return nil
+}
+
+// recordedOnly keeps the modes of a panel that have a recording: in the export, a mode
+// without one would show nothing at all. A panel left with none is dropped.
+func recordedOnly(p *Panel) *Panel {
+	if p == nil || p.Error != "" {
+		return nil
+	}
+	kept := *p
+	kept.Modes = nil
+	for _, m := range p.Modes {
+		if m.Recording != "" {
+			kept.Modes = append(kept.Modes, m)
+		}
+	}
+	if len(kept.Modes) == 0 {
+		return nil
+	}
+	return &kept
 }

@@ -56,8 +56,11 @@ func TestExport(t *testing.T) {
 				t.Errorf("%s: link %q leads nowhere in the export", c.File, m[1])
 			}
 		}
-		if c.Runs() && !strings.Contains(string(page), `data-recording="`) {
-			t.Errorf("%s: its Run panel has no recording", c.File)
+		if strings.Contains(string(page), `<section class="run"`) != strings.Contains(string(page), `data-recording="`) {
+			t.Errorf("%s: a Run panel without a recording, or a recording without its panel", c.File)
+		}
+		if c.Scenario == "blocking" && !strings.Contains(string(page), `data-recording="blocking"`) {
+			t.Errorf("%s: its recording is missing", c.File)
 		}
 		if strings.Contains(string(page), "data-run") {
 			t.Errorf("%s: a Run button in the export, where nothing runs", c.File)

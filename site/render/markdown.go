@@ -62,13 +62,18 @@ type searchSection struct {
 
 // markdown is the one goldmark configuration of the book: GFM, heading IDs, and code
 // highlighted on the server by chroma with CSS classes (the palette lives in style.css, so
-// light and dark themes are plain CSS variables). It is safe for concurrent use.
+// light and dark themes are plain CSS variables). Nothing it writes carries a style
+// attribute, which the page's policy (style-src 'self') would refuse: table cells are
+// aligned with the align attribute. It is safe for concurrent use.
 var markdown = newMarkdown()
 
 func newMarkdown() goldmark.Markdown {
 	return goldmark.New(
 		goldmark.WithExtensions(
-			extension.GFM,
+			extension.Linkify,
+			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+			extension.Strikethrough,
+			extension.TaskList,
 			highlighting.NewHighlighting(
 				highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
 				highlighting.WithWrapperRenderer(codeBlockWrapper),
@@ -132,6 +137,7 @@ func (bookTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 	src := reader.Source()
 	links, _ := pc.Get(linksKey).(map[string]string)
 	placeRunSlot(doc, src)
+	var unwritten []*ast.Link
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -140,10 +146,28 @@ func (bookTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 		case *ast.FencedCodeBlock:
 			labelCodeBlock(n, src)
 		case *ast.Link:
-			n.Destination = chapterLink(n.Destination, links)
+			dest, ok := chapterLink(n.Destination, links)
+			if !ok && links != nil {
+				unwritten = append(unwritten, n)
+			}
+			n.Destination = dest
 		}
 		return ast.WalkContinue, nil
 	})
+	for _, l := range unwritten {
+		unlink(l)
+	}
+}
+
+// unlink replaces a link by its text: a chapter may point ahead to one not written yet,
+// and a reader should meet its name, not a page that does not exist.
+func unlink(l *ast.Link) {
+	parent := l.Parent()
+	for c := l.FirstChild(); c != nil; c = l.FirstChild() {
+		l.RemoveChild(l, c)
+		parent.InsertBefore(parent, l, c)
+	}
+	parent.RemoveChild(parent, l)
 }
 
 // placeRunSlot puts the slot where the chapter's marker is, or else before the first h2, or
@@ -209,20 +233,21 @@ func appendSuffix(appends bool) string {
 }
 
 // chapterLink rewrites a relative link to a chapter file (with an optional #fragment) to the
-// chapter's page. Any other destination is left alone.
-func chapterLink(dest []byte, links map[string]string) []byte {
+// chapter's page. Any other destination is left alone. It reports false for a link to a
+// Markdown file that is no chapter of the book.
+func chapterLink(dest []byte, links map[string]string) ([]byte, bool) {
 	u, err := url.Parse(string(dest))
 	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasSuffix(u.Path, ".md") {
-		return dest
+		return dest, true
 	}
 	page, ok := links[path.Base(u.Path)]
 	if !ok {
-		return dest
+		return dest, false
 	}
 	if u.Fragment != "" {
 		page += "#" + u.Fragment
 	}
-	return []byte(page)
+	return []byte(page), true
 }
 
 // codeBlockWrapper draws the frame around a highlighted block: a caption naming the file or

@@ -25,8 +25,8 @@ func repoRoot(t *testing.T) string {
 // The page is ours: raw HTML in a chapter is dropped; code is escaped and highlighted;
 // links between chapter files become links between pages; the run marker places the panel.
 func TestMarkdown(t *testing.T) {
-	src := "Lead.\n\n<script>alert(1)</script>\n\n<!-- run -->\n\n## First\n\nSee [the loop](07-event-loop.md#the-loop) and [Go](https://go.dev/).\n\n" +
-		"```go file=code/x/x.go\npackage x // <b>\n```\n\n```go chunk=c append\nx := 1\n```\n\n```sh\n$ make\n```\n"
+	src := "Lead.\n\n<script>alert(1)</script>\n\n<!-- run -->\n\n## First\n\nSee [the loop](07-event-loop.md#the-loop), [Go](https://go.dev/) and [later](12-later.md).\n\n" +
+		"| a | b |\n|--:|:-:|\n| 1 | 2 |\n\n```go file=code/x/x.go\npackage x // <b>\n```\n\n```go chunk=c append\nx := 1\n```\n\n```sh\n$ make\n```\n"
 	out, err := renderChapter([]byte(src), "T", map[string]string{"07-event-loop.md": "07-event-loop"})
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +48,12 @@ func TestMarkdown(t *testing.T) {
 	}
 	if strings.Contains(html, "<script>") {
 		t.Error("raw HTML reached the page")
+	}
+	if strings.Contains(html, "style=") || !strings.Contains(html, `<td align="right">1</td>`) {
+		t.Errorf("a style attribute, which the page's policy refuses, or a table cell not aligned:\n%s", html)
+	}
+	if strings.Contains(html, "12-later.md") || !strings.Contains(html, "and later.</p>") {
+		t.Error("a link to a chapter not written yet should be its text alone")
 	}
 	if !regexp.MustCompile(`Lead\.</p>\s*PANEL\s*<h2`).MatchString(html) {
 		t.Errorf("the panel is not where the marker was:\n%s", html)
