@@ -170,7 +170,7 @@ func (b *browser) search(words string) {
 	b.t.Helper()
 	b.step("search", 10*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := chromedp.Evaluate[chromedp.Void](`(() => { const i = document.getElementById("search-input");
-			i.focus(); i.value = ` + fmt.Sprintf("%q", words) + `; i.dispatchEvent(new Event("input")); })()`)(ctx, tg)
+			i.focus(); i.value = `+fmt.Sprintf("%q", words)+`; i.dispatchEvent(new Event("input")); })()`)(ctx, tg)
 		return err
 	}))
 }
