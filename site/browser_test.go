@@ -297,30 +297,7 @@ func TestExportInBrowser(t *testing.T) {
 		t.Fatalf("python's http.server said %q, %v", line, err)
 	}
 	base := "http://" + m[1] + "/book/"
-
-	for _, c := range b.Chapters {
-		br.step("open "+c.File, 30*time.Second, chromedp.Navigate(base+render.Export.Href(c)), chromedp.WaitVisible("article h1"))
-		if got := br.eval(`document.querySelector("article h1").textContent`); got != c.Title {
-			t.Errorf("%s: title %q", c.File, got)
-		}
-		if br.eval(`String(document.querySelector("section.run") !== null)`) != "true" {
-			continue
-		}
-		if br.eval(`String(document.querySelector("[data-run], [data-console]") === null && document.querySelector(".run-note") !== null)`) != "true" {
-			t.Errorf("%s: the export's Run panel should have no Run button nor console, and a note on running it", c.File)
-		}
-		modes := strings.Fields(br.eval(`[...document.querySelectorAll("input[name=mode]")].map(i => i.value).join(" ")`))
-		for _, mode := range modes {
-			br.step(c.File+": choose "+mode, 10*time.Second, chromedp.Evaluate[chromedp.Void](
-				`(() => { const i = document.querySelector("input[name=mode][value=`+mode+`]");
-					i.checked = true; i.dispatchEvent(new Event("change", {bubbles: true})); })()`))
-			br.poll(c.File+": "+mode+"'s recording drawn", `document.querySelector("[data-log] .what").textContent.startsWith("run bin/`+mode+` ") &&
-				document.querySelectorAll("[data-timeline] rect").length > 0 &&
-				document.querySelectorAll("[data-gauges] .gauge").length >= 5 &&
-				document.querySelector("[data-badge]").textContent === "recorded"`, 10*time.Second)
-		}
-		br.save("export-"+c.Slug+".png", chromedp.Screenshot("section.run"))
-	}
+	panels(t, br, b, base, "export-")
 
 	// Replay: the recording plays again on its own clock, to its end.
 	br.step("open the blocking chapter", 30*time.Second, chromedp.Navigate(base+"02-single-threaded-blocking.html"), chromedp.WaitVisible("[data-timeline] svg"))
@@ -346,5 +323,43 @@ func TestExportInBrowser(t *testing.T) {
 	if loc := br.eval(`location.href`); !strings.HasPrefix(loc, base) || !strings.Contains(loc, ".html") {
 		t.Errorf("the search result led to %s", loc)
 	}
+
+	// The same book opened from disk, where a browser runs no module script and fetches
+	// nothing: the panels still replay (one classic script, recordings in the page), and
+	// search still finds.
+	fromDisk := "file://" + filepath.Join(dir, "book") + "/"
+	panels(t, br, b, fromDisk, "disk-")
+	br.search("EPOLLRDHUP")
+	br.poll("search results from disk", `document.querySelectorAll("#search-results a").length > 0`, 10*time.Second)
 	br.noProblems()
+}
+
+// panels opens every chapter of the exported book at base and checks its Run panel: every
+// mode's recording drawn, no Run button, a note saying how to run it. Screenshots are kept
+// as artifacts named prefix+slug.
+func panels(t *testing.T, br *browser, b *render.Book, base, prefix string) {
+	t.Helper()
+	for _, c := range b.Chapters {
+		br.step("open "+c.File, 30*time.Second, chromedp.Navigate(base+render.Export.Href(c)), chromedp.WaitVisible("article h1"))
+		if got := br.eval(`document.querySelector("article h1").textContent`); got != c.Title {
+			t.Errorf("%s: title %q", c.File, got)
+		}
+		if br.eval(`String(document.querySelector("section.run") !== null)`) != "true" {
+			continue
+		}
+		if br.eval(`String(document.querySelector("[data-run], [data-console]") === null && document.querySelector(".run-note") !== null)`) != "true" {
+			t.Errorf("%s: the export's Run panel should have no Run button nor console, and a note on running it", c.File)
+		}
+		modes := strings.Fields(br.eval(`[...document.querySelectorAll("input[name=mode]")].map(i => i.value).join(" ")`))
+		for _, mode := range modes {
+			br.step(c.File+": choose "+mode, 10*time.Second, chromedp.Evaluate[chromedp.Void](
+				`(() => { const i = document.querySelector("input[name=mode][value=`+mode+`]");
+					i.checked = true; i.dispatchEvent(new Event("change", {bubbles: true})); })()`))
+			br.poll(c.File+": "+mode+"'s recording drawn", `document.querySelector("[data-log] .what").textContent.startsWith("run bin/`+mode+` ") &&
+				document.querySelectorAll("[data-timeline] rect").length > 0 &&
+				document.querySelectorAll("[data-gauges] .gauge").length >= 5 &&
+				document.querySelector("[data-badge]").textContent === "recorded"`, 10*time.Second)
+		}
+		br.save(prefix+c.Slug+".png", chromedp.Screenshot("section.run"))
+	}
 }

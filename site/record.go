@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,11 +25,14 @@ func recordAll(ctx context.Context, root string, r *run.Runner, only []string) e
 		return err
 	}
 	failed := 0
+	var broken []error
 	made := map[string]bool{}
 	for _, c := range b.Chapters {
 		scen, err := runnable(c)
 		if err != nil {
-			return err
+			// One chapter's broken panel leaves the others' recordings to be made.
+			broken = append(broken, err)
+			continue
 		}
 		if scen == nil {
 			continue
@@ -53,7 +57,11 @@ func recordAll(ctx context.Context, root string, r *run.Runner, only []string) e
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d recordings did not finish their scenario", failed)
+		broken = append(broken, fmt.Errorf("%d recordings did not finish their scenario", failed))
+	}
+	if len(broken) > 0 {
+		// Stale recordings are removed only after a run that made every one.
+		return errors.Join(broken...)
 	}
 	return removeStale(b.RecordingsDir(), made)
 }

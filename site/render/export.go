@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -50,10 +51,39 @@ func (b *Book) writeExport(dir string) error {
 	if err := os.WriteFile(filepath.Join(dir, "search.js"), search, 0o644); err != nil {
 		return err
 	}
-	if err := os.CopyFS(filepath.Join(dir, "static"), Static()); err != nil {
+	if err := copyStatic(filepath.Join(dir, "static")); err != nil {
 		return err
 	}
 	return copyFigures(b.FiguresDir(), filepath.Join(dir, "figures"))
+}
+
+// copyStatic copies the styles and scripts, with the Run panel's modules joined into one
+// script (bundle says why) instead of copied.
+func copyStatic(to string) error {
+	static := Static()
+	err := fs.WalkDir(static, ".", func(name string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && name == "run":
+			return fs.SkipDir
+		case d.IsDir():
+			return os.MkdirAll(filepath.Join(to, name), 0o755)
+		}
+		data, err := fs.ReadFile(static, name)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, name), data, 0o644)
+	})
+	if err != nil {
+		return err
+	}
+	run, err := bundle(static, "run/panel.js")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(to, "run.js"), run, 0o644)
 }
 
 // copyFigures copies the SVG figures (the data they are drawn from stays behind).

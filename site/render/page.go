@@ -27,12 +27,15 @@ var pageTemplate = template.Must(template.New("page.html").ParseFS(assets, "temp
 // top of the site and every link is relative, so both work under any path prefix.
 type Layout struct {
 	Ext string // "" on the live site, ".html" in the export
+	// Bundled: the Run panel's modules are joined into one classic script, static/run.js,
+	// which a page opened from disk may run (the export), rather than loaded as modules.
+	Bundled bool
 }
 
 // The two layouts.
 var (
 	Live   = Layout{}
-	Export = Layout{Ext: ".html"}
+	Export = Layout{Ext: ".html", Bundled: true}
 )
 
 // Href is the relative link to chapter c.

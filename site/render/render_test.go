@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // repoRoot is the repository holding this package: the real book is what these tests render.
@@ -144,5 +145,43 @@ func TestPanel(t *testing.T) {
 	}
 	if p := b.Panel(b.Chapters[0]); !strings.Contains(p.Error, "line 1") {
 		t.Errorf("a broken recording: %+v", p)
+	}
+}
+
+// The modules join into one script; forms the join cannot handle are refused.
+func TestBundle(t *testing.T) {
+	fsys := fstest.MapFS{
+		"a.js": {Data: []byte("import { b, c } from \"./b.js\";\nexport function a() { return b + c(); }\na();\n")},
+		"b.js": {Data: []byte("// b\nexport const b = 1;\nexport function c() { return 2; }\nconst hidden = 3;\n")},
+	}
+	out, err := bundle(fsys, "a.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(out)
+	for _, want := range []string{
+		"const mod_b = (() => {\n// b\nconst b = 1;\nfunction c() { return 2; }\nconst hidden = 3;\nreturn {b, c};\n})();",
+		"const mod_a = (() => {\nconst { b, c } = mod_b;\nfunction a() { return b + c(); }\na();\nreturn {a};\n})();",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing\n%s\nin\n%s", want, text)
+		}
+	}
+	if strings.Index(text, "mod_b = ") > strings.Index(text, "mod_a = ") {
+		t.Error("a module comes before what it imports")
+	}
+	for name, src := range map[string]string{
+		"default.js": "export default function f() {}\n",
+		"star.js":    "import * as x from \"./b.js\";\n",
+		"named.js":   "export { a };\n",
+		"self.js":    "import { s } from \"./self.js\";\nexport const s = 1;\n",
+	} {
+		fsys[name] = &fstest.MapFile{Data: []byte(src)}
+		if _, err := bundle(fsys, name); err == nil {
+			t.Errorf("%s: %q bundled", name, src)
+		}
+	}
+	if _, err := bundle(Static(), "run/panel.js"); err != nil {
+		t.Errorf("the Run panel's own modules: %v", err)
 	}
 }
