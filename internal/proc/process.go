@@ -25,8 +25,9 @@ import (
 //
 // The trap with killing a group is pid reuse: once the leader is reaped its pid (and so the
 // group id) is free, and kill(-pgid) could hit a stranger. So a Process learns that the
-// leader exited with waitid(WNOWAIT), which leaves it a zombie: the pid stays reserved
-// until Reap, and Reap comes only after the last signal to the group.
+// leader exited without reaping it (waitid with WNOWAIT on Linux, kqueue's NOTE_EXIT on
+// the BSDs), which leaves it a zombie: the pid stays reserved until Reap, and Reap comes
+// only after the last signal to the group.
 type Process struct {
 	cmd       *exec.Cmd
 	exited    chan struct{}   // closed when the leader has exited (it is still a zombie)
@@ -53,7 +54,8 @@ const outputGrace = time.Second
 // call at a time per stream, cut at MaxLine. The functions must not block for long: the
 // program may block on its output meanwhile.
 //
-// Should this process die without stopping it (kill -9), the child is killed too.
+// On Linux, should this process die without stopping it (kill -9), the child is killed
+// too.
 func Start(cmd *exec.Cmd, stdout, stderr func(line string)) (*Process, error) {
 	p := &Process{cmd: cmd, exited: make(chan struct{}), firstLine: make(chan string, 1)}
 	first := true
@@ -66,7 +68,7 @@ func Start(cmd *exec.Cmd, stdout, stderr func(line string)) (*Process, error) {
 			stdout(line)
 		}
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = groupLeader()
 	// Our own pipes, read by our own goroutines, so that the end of the output is seen: a
 	// line written just before the program exits is still read before FirstLine gives up.
 	outPipe, err := cmd.StdoutPipe()
@@ -100,13 +102,7 @@ func Start(cmd *exec.Cmd, stdout, stderr func(line string)) (*Process, error) {
 // watch closes p.exited when the leader exits, without reaping it.
 func (p *Process) watch() {
 	defer close(p.exited)
-	var info unix.Siginfo
-	for {
-		err := unix.Waitid(unix.P_PID, p.Pid(), &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if !errors.Is(err, unix.EINTR) {
-			return
-		}
-	}
+	awaitExit(p.Pid())
 }
 
 // Pid is the leader's process id, which is also the group's id.
