@@ -63,7 +63,12 @@ func Start(t testing.TB, bin string, flags ...string) *Server {
 		s.Addr, err = kv.ParseAnnouncement(line)
 	}
 	if err != nil {
-		t.Fatalf("waiting for the server's first line: %v; stderr:\n%s", err, s.Stderr())
+		// Gone (or killed now), with all it wrote read: its standard error says why.
+		s.mu.Lock()
+		s.stopping = true
+		s.mu.Unlock()
+		p.Kill()
+		t.Fatalf("waiting for the server's first line: %v (%v); stderr:\n%s", err, p.State(), s.Stderr())
 	}
 	return s
 }
