@@ -88,6 +88,18 @@ var Table = []*run.Scenario{
 			slowFor: 3 * time.Second, quietEnd: time.Second, flags: []string{"-stats"},
 		}.play,
 	},
+	{
+		Name:    "uring",
+		Clients: run.OptionRange{Default: 6, Min: 1, Max: 16},
+		Slow:    true,
+		Console: true,
+		Scales:  bookScales,
+		Lanes:   kvLanes,
+		Play: kvPlan{
+			idleConns: 100, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
+			slowFor: 3 * time.Second, quietEnd: time.Second, flags: []string{"-stats"},
+		}.play,
+	},
 }
 
 // Lookup finds a scenario of Table by name.

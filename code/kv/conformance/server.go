@@ -68,6 +68,9 @@ func Start(t testing.TB, bin string, flags ...string) *Server {
 		s.stopping = true
 		s.mu.Unlock()
 		p.Kill()
+		if reason, ok := KernelRefusal(p.State(), s.Stderr()); ok {
+			t.Skip(reason)
+		}
 		t.Fatalf("waiting for the server's first line: %v (%v); stderr:\n%s", err, p.State(), s.Stderr())
 	}
 	return s
@@ -90,14 +93,33 @@ func (s *Server) Pid() int {
 // StartMode builds the server of one chapter, flavors/code/<mode>, and starts it. Tests
 // about a single server use it to run the real program, as a reader would, rather than a
 // copy of its loop inside the test.
-func StartMode(t *testing.T, mode string) *Server {
+func StartMode(t *testing.T, mode string, args ...string) *Server {
+	t.Helper()
+	return Start(t, BuildMode(t, mode), args...)
+}
+
+// BuildMode builds flavors/code/<mode> into the test's temporary directory and returns the
+// program's path.
+func BuildMode(t *testing.T, mode string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), mode)
 	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", mode, err, out)
 	}
-	return Start(t, bin)
+	return bin
+}
+
+// KernelRefusal recognizes the one way a server may decline to run: bin/uring where the
+// kernel refuses io_uring exits with status 1 after one line on standard error saying so.
+// It returns that line.
+func KernelRefusal(state *os.ProcessState, stderr string) (string, bool) {
+	line, rest, _ := strings.Cut(stderr, "\n")
+	if state != nil && state.ExitCode() == 1 && rest == "" &&
+		strings.Contains(line, "the kernel refuses io_uring") {
+		return line, true
+	}
+	return "", false
 }
 
 // Signal sends sig to the server, which is then expected to exit.
