@@ -62,7 +62,7 @@ func fullPlan() plan {
 		modes:      []string{"threaded", "gonet", "busywait", "select", "poll", "epoll", "gnet"},
 		rampModes:  []string{"threaded", "threaded-20k", "gonet", "select", "poll", "epoll", "gnet"},
 		rampSteps:  []int{100, 1000, 5000, 10000},
-		rampRounds: 3, probe: 2 * time.Second, active: 4, activeRate: 1000,
+		rampRounds: 3, probe: 2 * time.Second, active: 4, activeRate: 4000,
 		throughputRepeats: &repeatBudget{90 * time.Second}, rampRepeats: &repeatBudget{90 * time.Second},
 	}
 }
@@ -74,7 +74,7 @@ func quickPlan() plan {
 		modes:      []string{"gonet", "epoll", "gnet"},
 		rampModes:  []string{"threaded", "gonet", "epoll"},
 		rampSteps:  []int{100, 1000, 2000},
-		rampRounds: 1, probe: time.Second, active: 4, activeRate: 1000,
+		rampRounds: 1, probe: time.Second, active: 4, activeRate: 4000,
 		throughputRepeats: &repeatBudget{10 * time.Second}, rampRepeats: &repeatBudget{10 * time.Second},
 	}
 }
