@@ -207,6 +207,17 @@ func TestRampHoldsIdleConnections(t *testing.T) {
 	if res.Requests == 0 || res.Errors != 0 {
 		t.Fatalf("probe: %d answers, %d errors", res.Requests, res.Errors)
 	}
+	// A round of churn: the idle connections go, and as many new ones come.
+	ramp.DropIdle()
+	for range 50 {
+		<-srv.closed
+	}
+	if err := ramp.Grow(ctx, 50); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.open.Load(); ramp.Idle() != 50 || got != 52 {
+		t.Fatalf("after churn: held %d, server has %d open; want 50 and 52", ramp.Idle(), got)
+	}
 	ramp.Close()
 	for range 52 {
 		select {
