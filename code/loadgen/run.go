@@ -7,6 +7,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -192,6 +193,9 @@ func drive(ctx context.Context, clients []*client, cfg Config, watch func(Progre
 		c.reset(start)
 		live = append(live, c)
 		wg.Go(func() { c.run(&phase, &w) })
+	}
+	if len(live) == 0 {
+		return Result{Err: errors.New("loadgen: every connection is broken")}
 	}
 	if cfg.Warmup > 0 {
 		runPhase(ctx, live, "warm-up", cfg.Warmup, watch)

@@ -119,13 +119,20 @@ func probeStep(ctx context.Context, p plan, srv *server, ramp *loadgen.Ramp, ste
 		}
 		before, _ := sampleProc(srv.pid())
 		gen, busy := selfCPUSeconds(), machineBusySeconds()
+		start := time.Now()
 		res := ramp.Probe(ctx, p.probe)
+		// The probe lasts its window and then the drain of late requests: CPU is shared out
+		// over all of it.
+		secs := time.Since(start).Seconds()
 		after, err := sampleProc(srv.pid())
 		if err != nil {
 			step.Failure = srv.crash()
 			return
 		}
-		secs := res.Elapsed.Seconds()
+		if res.Requests == 0 && res.Err != nil {
+			step.Failure = "no answer: " + res.Err.Error()
+			return
+		}
 		serverCPU := after.cpuSeconds - before.cpuSeconds
 		others := 100 * ((machineBusySeconds() - busy) - serverCPU - (selfCPUSeconds() - gen)) / secs
 		if others < best {
