@@ -10,8 +10,6 @@ import (
 	"errors"
 	"io"
 
-	"google.golang.org/protobuf/proto"
-
 	"flavors/code/kv/kvpb"
 )
 
@@ -50,7 +48,7 @@ func AppendFrame(dst []byte, m *kvpb.KeyValueMessage) []byte {
 func appendFrame(dst []byte, m *kvpb.KeyValueMessage) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0)
-	dst, err := proto.MarshalOptions{}.MarshalAppend(dst, m)
+	dst, err := appendMessage(dst, m)
 	if err != nil {
 		return dst[:start], err
 	}

@@ -4,7 +4,6 @@ package kv
 
 import (
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	"flavors/code/kv/kvpb"
 )
@@ -20,7 +19,7 @@ func Handle(dst []byte, s *Store, body []byte) []byte {
 // Session can reuse its own and a request costs only the strings in it.
 func handle(dst []byte, s *Store, body []byte, req, resp *kvpb.KeyValueMessage) []byte {
 	resp.Reset()
-	if err := proto.Unmarshal(body, req); err != nil {
+	if err := decodeMessage(body, req); err != nil {
 		resp.Status = kvpb.Status_NotOk
 		return AppendFrame(dst, resp)
 	}
