@@ -28,11 +28,9 @@ var (
 )
 
 // appendMessage appends m's encoding to dst, byte for byte what proto.Marshal
-// writes: fields in number order, each only when it is not zero.
-func appendMessage(dst []byte, m *kvpb.KeyValueMessage) ([]byte, error) {
-	if !utf8.ValidString(m.Key) || !utf8.ValidString(m.Value) || !utf8.ValidString(m.Session) {
-		return dst, errNotUTF8
-	}
+// writes: fields in number order, each only when it is not zero. It does not
+// check the strings: see validStrings.
+func appendMessage(dst []byte, m *kvpb.KeyValueMessage) []byte {
 	dst = appendString(dst, keyField, m.Key)
 	dst = appendString(dst, valueField, m.Value)
 	dst = appendVarint(dst, kindField, uint64(m.Kind))
@@ -41,7 +39,14 @@ func appendMessage(dst []byte, m *kvpb.KeyValueMessage) ([]byte, error) {
 	dst = appendString(dst, sessionField, m.Session)
 	dst = appendVarint(dst, seqField, m.Seq)
 	dst = appendVarint(dst, ackField, m.Ack)
-	return dst, nil
+	return dst
+}
+
+// validStrings reports whether m's strings are UTF-8, as proto3 demands of a
+// string field. Checking is the sender's job once: AppendFrame checks what a
+// client sends, and a server's answers reuse strings that passed decodeMessage.
+func validStrings(m *kvpb.KeyValueMessage) bool {
+	return utf8.ValidString(m.Key) && utf8.ValidString(m.Value) && utf8.ValidString(m.Session)
 }
 
 func appendString(dst []byte, num protowire.Number, s string) []byte {
