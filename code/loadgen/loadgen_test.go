@@ -130,6 +130,9 @@ func TestRunCountsEveryAnswer(t *testing.T) {
 	if !(0 < res.P50 && res.P50 <= res.P99 && res.P99 <= res.P999) {
 		t.Fatalf("percentiles out of order: %v %v %v", res.P50, res.P99, res.P999)
 	}
+	if res.Fewest <= 0 || res.Fewest*4 > res.Requests || res.Most*4 < res.Requests {
+		t.Fatalf("%d answers over 4 connections, the fewest %d and the most %d: impossible", res.Requests, res.Fewest, res.Most)
+	}
 }
 
 func TestRunCountsWrongAnswersAsErrors(t *testing.T) {

@@ -57,7 +57,10 @@ type Result struct {
 	P50       time.Duration
 	P99       time.Duration
 	P999      time.Duration
-	Err       error // the first connection failure, if any
+	// The answers in the window of the connection that got the fewest, and of the one
+	// that got the most: a server can be fast on average by serving a few clients well.
+	Fewest, Most int64
+	Err          error // the first connection failure, if any
 }
 
 // PerSecond is the achieved rate: answers that arrived in the window, per second.
@@ -82,8 +85,8 @@ func (r Result) String() string {
 	if r.Scheduled > 0 {
 		rate = fmt.Sprintf("%.0f of %.0f req/s", r.PerSecond(), r.Intended())
 	}
-	return fmt.Sprintf("%s  p50 %v  p99 %v  p999 %v  requests %d  errors %d",
-		rate, round(r.P50), round(r.P99), round(r.P999), r.Requests, r.Errors)
+	return fmt.Sprintf("%s  p50 %v  p99 %v  p999 %v  requests %d (%d–%d a connection)  errors %d",
+		rate, round(r.P50), round(r.P99), round(r.P999), r.Requests, r.Fewest, r.Most, r.Errors)
 }
 
 // Line is the one line bin/loadgen ends its output with, for scripts to read.
@@ -267,8 +270,14 @@ func count(clients []*client) int64 {
 func sum(clients []*client, elapsed time.Duration, w *window) Result {
 	res := Result{Elapsed: elapsed}
 	h := NewHistogram()
+	res.Fewest = -1
 	for _, c := range clients {
-		res.Requests += c.answers.Load()
+		answers := c.answers.Load()
+		res.Requests += answers
+		if res.Fewest < 0 || answers < res.Fewest {
+			res.Fewest = answers
+		}
+		res.Most = max(res.Most, answers)
 		res.Errors += c.failures.Load()
 		res.Total += c.all.Load()
 		if c.interval > 0 {
