@@ -101,6 +101,7 @@ func main() {
 	rounds := flag.Int("rounds", 0, fmt.Sprintf("rounds (default: 8, or %d with -quick; at least %d)", minRounds, minRounds))
 	syscalls := flag.String("syscalls", "auto", "count syscalls per request with perf, strace, or off")
 	gomaxprocs := flag.Int("gomaxprocs", 0, "set GOMAXPROCS in the servers' environment (default: unset, so one pinned CPU gives one P)")
+	churnRounds := flag.Int("churn-rounds", 0, "rounds of churn after each ramp (default: plan's; -1: none)")
 	skipRamp := flag.Bool("no-ramp", false, "skip the c10k ramp")
 	skipThroughput := flag.Bool("no-throughput", false, "skip the throughput table")
 	flag.Parse()
@@ -141,6 +142,9 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(2)
 		}
+	}
+	if *churnRounds != 0 {
+		p.churnRounds = max(*churnRounds, 0)
 	}
 	if *skipRamp {
 		p.rampModes = nil
