@@ -155,7 +155,7 @@ func naivePaced(t *testing.T, cfg Config) Result {
 	interval := time.Duration(float64(cfg.Conns) * float64(time.Second) / cfg.Rate)
 	var (
 		mu  sync.Mutex
-		res = Result{Elapsed: cfg.Duration, Scheduled: int64(cfg.Rate * cfg.Duration.Seconds())}
+		res = Result{Elapsed: cfg.Duration, Scheduled: int64(cfg.Rate * cfg.Duration.Seconds()), Fewest: -1}
 		h   = NewHistogram()
 		wg  sync.WaitGroup
 	)
@@ -168,6 +168,15 @@ func naivePaced(t *testing.T, cfg Config) Result {
 		defer conn.Close()
 		wg.Go(func() {
 			var body []byte
+			var answers int64
+			defer func() {
+				mu.Lock()
+				if res.Fewest < 0 || answers < res.Fewest {
+					res.Fewest = answers
+				}
+				res.Most = max(res.Most, answers)
+				mu.Unlock()
+			}()
 			next := time.Now()
 			for time.Now().Before(end) {
 				if now := time.Now(); next.Before(now) {
@@ -187,6 +196,7 @@ func naivePaced(t *testing.T, cfg Config) Result {
 				h.Record(time.Since(sent))
 				res.Requests++
 				mu.Unlock()
+				answers++
 			}
 		})
 	}

@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -102,6 +103,7 @@ func main() {
 	syscalls := flag.String("syscalls", "auto", "count syscalls per request with perf, strace, or off")
 	gomaxprocs := flag.Int("gomaxprocs", 0, "set GOMAXPROCS in the servers' environment (default: unset, so one pinned CPU gives one P)")
 	churnRounds := flag.Int("churn-rounds", 0, "rounds of churn after each ramp (default: plan's; -1: none)")
+	rerender := flag.String("rerender", "", "measure nothing: write tables, plots and the chapter again from this c10k-bench.json (of a run with the same plan)")
 	skipRamp := flag.Bool("no-ramp", false, "skip the c10k ramp")
 	skipThroughput := flag.Bool("no-throughput", false, "skip the throughput table")
 	flag.Parse()
@@ -175,6 +177,14 @@ func main() {
 		*chapter = filepath.Join(*root, "chapters", "04-c10k.md")
 	}
 
+	if *rerender != "" {
+		if err := rerenderFrom(*rerender, p, *out, *chapter); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -214,6 +224,23 @@ func benchmark(ctx context.Context, p plan, root, out, chapter string) error {
 		return ctx.Err()
 	}
 	res.Minutes = time.Since(start).Minutes()
+	return report(res, p, out, chapter)
+}
+
+// rerenderFrom reports a run again from its raw results, for when the report changed and
+// the measurements need not.
+func rerenderFrom(path string, p plan, out, chapter string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var res results
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for i := range res.Throughput {
+		res.Throughput[i].Scenario = scenario{res.Throughput[i].Conns, res.Throughput[i].Depth}
+	}
 	return report(res, p, out, chapter)
 }
 

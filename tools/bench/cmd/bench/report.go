@@ -421,7 +421,7 @@ func report(res results, p plan, out, chapter string) error {
 		t := throughputTable(res, p)
 		fmt.Printf("\nThroughput, %d connections, median of %d rounds (ratios: median of the per-round ratios)\n\n%s",
 			p.scenarios[0].conns, p.rounds, t.text())
-		fmt.Fprintf(&md, "**Throughput**, %d connections; medians of %d rounds with their 95%% confidence intervals (benchmath, assuming no distribution); a ratio is the median of the ratios within each round, with its interval, and `~` where a Mann–Whitney U test finds no difference between the two servers' rounds (p ≥ 0.05). Every round is in [c10k-bench.txt](figures/c10k-bench.txt), for `benchstat`:\n\n%s\n",
+		fmt.Fprintf(&md, "**Throughput**, %d connections; medians of %d rounds with their 95%% confidence intervals (benchmath, assuming no distribution); a ratio is the median of the ratios within each round, with its interval, and `~` where a Mann–Whitney U test finds no difference between the two servers' rounds (p ≥ 0.05). Every round is in `chapters/figures/c10k-bench.txt`, for `benchstat`:\n\n%s\n",
 			p.scenarios[0].conns, p.rounds, t.markdown())
 		for _, tr := range res.Throughput {
 			name := fmt.Sprintf("c10k-throughput-%d.svg", tr.Depth)
