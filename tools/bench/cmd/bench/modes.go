@@ -28,6 +28,7 @@ var modes = []mode{
 	{name: "select", program: "select", buffers: sharedBuffer, throughput: true, ramp: true},
 	{name: "poll", program: "poll", buffers: sharedBuffer, throughput: true, ramp: true},
 	{name: "epoll", program: "epoll", buffers: sharedBuffer, throughput: true, ramp: true, quick: true},
+	{name: "uring", program: "uring", buffers: "a ring of 64 × 64 KiB, shared", throughput: true, ramp: true, quick: true},
 	{name: "gnet", program: "gnet", buffers: gnetBuffers, throughput: true, ramp: true, quick: true},
 }
 
