@@ -24,6 +24,15 @@ func handle(dst []byte, s *Store, body []byte, req, resp *kvpb.KeyValueMessage) 
 		resp.Status = kvpb.Status_NotOk
 		return AppendFrame(dst, resp)
 	}
+	if req.Session != "" && req.Seq > 0 {
+		return s.sessions.handle(dst, s, req, resp) // exactly once: Reliable delivery
+	}
+	apply(s, req, resp)
+	return AppendFrame(dst, resp)
+}
+
+// apply carries out one decoded request and fills in its answer.
+func apply(s *Store, req, resp *kvpb.KeyValueMessage) {
 	switch req.Kind {
 	case PutOrUpdate:
 		s.Put(req.Key, req.Value)
@@ -47,7 +56,6 @@ func handle(dst []byte, s *Store, body []byte, req, resp *kvpb.KeyValueMessage) 
 		resp.Kind = req.Kind
 		resp.Status = kvpb.Status_NotOk
 	}
-	return AppendFrame(dst, resp)
 }
 
 // maxValueLen is the longest value key may hold and still be answered in one
