@@ -81,7 +81,7 @@ func TestSessionClientUnderCuts(t *testing.T) {
 	fired := make(chan int, 1)
 	go func() {
 		faults := []faultproxy.Fault{faultproxy.FIN, faultproxy.RST, faultproxy.BlackHole}
-		fired <- kvtest.CutRandomly(p, cuts, 1000, faults, 1, stop)
+		fired <- kvtest.Cuts{N: cuts, Spacing: 1000, Faults: faults, Seed: 1}.Make(p, stop)
 	}()
 	err := kvtest.AppendNumbers(c, "k", n, lanes)
 	close(stop)

@@ -8,6 +8,7 @@ package conformance
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -29,6 +30,7 @@ const ioTimeout = 2 * time.Minute
 // Server is one running server program.
 type Server struct {
 	Addr string // host:port from its "listening on" line
+	bin  string // the program, for checks that start it again with other flags
 	cmd  *exec.Cmd
 
 	stdout outputLog
@@ -41,14 +43,15 @@ type Server struct {
 	stopping bool // a check signalled it, so exiting is expected
 }
 
-// Start runs bin with -addr 127.0.0.1:0 and waits for its "listening on"
-// line. When the test ends, the server must still be running (unless the
-// test stopped it itself); it is then stopped, and must stop cleanly.
-func Start(t *testing.T, bin string) *Server {
+// Start runs bin with -addr 127.0.0.1:0 and any further flags, and waits for
+// its "listening on" line. When the test ends, the server must still be
+// running (unless the test stopped it itself); it is then stopped, and must
+// stop cleanly.
+func Start(t testing.TB, bin string, flags ...string) *Server {
 	t.Helper()
-	s := &Server{exited: make(chan struct{})}
+	s := &Server{bin: bin, exited: make(chan struct{})}
 	s.stdout.firstLine = make(chan string, 1)
-	s.cmd = exec.Command(bin, "-addr", "127.0.0.1:0")
+	s.cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, flags...)...)
 	// A server built with -race would otherwise linger a second in exit;
 	// reports of races still turn its exit status into 66.
 	s.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
@@ -74,19 +77,26 @@ func (s *Server) Pid() int {
 // StartMode builds the server of one chapter, flavors/code/<mode>, and starts it. Tests
 // about a single server use it to run the real program, as a reader would, rather than a
 // copy of its loop inside the test.
-func StartMode(t *testing.T, mode string) *Server {
+func StartMode(t *testing.T, mode string, args ...string) *Server {
+	t.Helper()
+	return Start(t, BuildMode(t, mode), args...)
+}
+
+// BuildMode builds flavors/code/<mode> into the test's temporary directory and returns the
+// program's path.
+func BuildMode(t *testing.T, mode string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), mode)
 	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", mode, err, out)
 	}
-	return Start(t, bin)
+	return bin
 }
 
 // waitForAnnouncement reads the contract's first line and returns the
 // address in it. Until that line, connecting could be refused.
-func (s *Server) waitForAnnouncement(t *testing.T) string {
+func (s *Server) waitForAnnouncement(t testing.TB) string {
 	t.Helper()
 	select {
 	case line := <-s.stdout.firstLine:
@@ -97,11 +107,27 @@ func (s *Server) waitForAnnouncement(t *testing.T) string {
 		}
 		return addr
 	case <-s.exited:
+		if reason, ok := KernelRefusal(s.waitErr, s.stderr.String()); ok {
+			t.Skip(reason)
+		}
 		t.Fatalf("server exited before listening (%v); stderr:\n%s", s.waitErr, s.stderr.String())
 	case <-time.After(ioTimeout):
 		t.Fatalf("no \"listening on\" line within %v; stderr:\n%s", ioTimeout, s.stderr.String())
 	}
 	return ""
+}
+
+// KernelRefusal recognizes the one way a server may decline to run: bin/uring where the
+// kernel refuses io_uring exits with status 1 after one line on standard error saying so.
+// It returns that line.
+func KernelRefusal(waitErr error, stderr string) (string, bool) {
+	var exit *exec.ExitError
+	line, rest, _ := strings.Cut(stderr, "\n")
+	if errors.As(waitErr, &exit) && exit.ExitCode() == 1 && rest == "" &&
+		strings.Contains(line, "the kernel refuses io_uring") {
+		return line, true
+	}
+	return "", false
 }
 
 // Signal sends sig to the server, which is then expected to exit.
@@ -129,7 +155,7 @@ func (s *Server) Exited(t *testing.T) *os.ProcessState {
 // gave up, which no client may cause. One still running is stopped the way
 // the contract says, with SIGTERM, and must exit with status 0: that is also
 // how a data race in a server built with -race comes to light, as status 66.
-func (s *Server) stop(t *testing.T) {
+func (s *Server) stop(t testing.TB) {
 	s.mu.Lock()
 	expected := s.stopping
 	s.stopping = true

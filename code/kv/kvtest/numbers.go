@@ -124,18 +124,33 @@ func AuditLanes(addr, prefix string, n, lanes int) (Audit, error) {
 	return total, nil
 }
 
-// CutRandomly breaks p's connections n times, one cut at a time: each at a
-// random byte within 2*spacing of the last, in a random direction, with
-// faults in turn. It returns how many cuts fired before stop was closed.
-func CutRandomly(p *faultproxy.Proxy, n int, spacing int64, faults []faultproxy.Fault, seed uint64, stop <-chan struct{}) int {
-	r := rand.New(rand.NewPCG(seed, seed))
-	for i := range n {
-		dir := faultproxy.Direction(r.IntN(2))
+// Cuts is a plan for breaking a proxy's connections: N cuts, one at a
+// time, each at a random byte within 2*Spacing of the last, in one of
+// Directions (both if none) chosen at random, with Faults in turn. The same
+// Seed gives the same cuts.
+type Cuts struct {
+	N          int
+	Spacing    int64
+	Faults     []faultproxy.Fault
+	Directions []faultproxy.Direction
+	Seed       uint64
+}
+
+// Make carries out the plan on p, waiting for each cut to fire before it
+// arms the next, and returns how many fired before stop was closed.
+func (c Cuts) Make(p *faultproxy.Proxy, stop <-chan struct{}) int {
+	r := rand.New(rand.NewPCG(c.Seed, c.Seed))
+	dirs := c.Directions
+	if len(dirs) == 0 {
+		dirs = []faultproxy.Direction{faultproxy.Up, faultproxy.Down}
+	}
+	for i := range c.N {
+		dir := dirs[r.IntN(len(dirs))]
 		select {
-		case <-p.CutAfter(dir, r.Int64N(2*spacing), faults[i%len(faults)]):
+		case <-p.CutAfter(dir, r.Int64N(2*c.Spacing), c.Faults[i%len(c.Faults)]):
 		case <-stop:
 			return i
 		}
 	}
-	return n
+	return c.N
 }

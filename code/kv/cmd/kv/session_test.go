@@ -40,7 +40,7 @@ func TestSessionLinesThroughCuts(t *testing.T) {
 	}
 	stop, fired := make(chan struct{}), make(chan int, 1)
 	go func() {
-		fired <- kvtest.CutRandomly(p, 5, 500, []faultproxy.Fault{faultproxy.RST, faultproxy.FIN}, 2, stop)
+		fired <- kvtest.Cuts{N: 5, Spacing: 500, Faults: []faultproxy.Fault{faultproxy.RST, faultproxy.FIN}, Seed: 2}.Make(p, stop)
 	}()
 	r := runKV(t, in.String(), "-addr", p.Addr(), "-session")
 	close(stop)
