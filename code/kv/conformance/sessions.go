@@ -3,10 +3,12 @@
 package conformance
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -309,4 +311,103 @@ func AppendsUnderCuts(s *Server, key string, plan CutPlan) (kv.SessionStats, err
 		return stats, fmt.Errorf("only %d of %d cuts fired during the run", made, plan.Cuts)
 	}
 	return stats, nil
+}
+
+// NeverAcking starts sessions that never acknowledge: each asks getsEach
+// times for a 1 KiB value, over 8 connections; one more asks 20 times for a
+// value of almost 1 MiB. It returns the peak growth of the server's resident
+// memory, and how many requests were refused.
+func NeverAcking(s *Server, prefix string, sessions, getsEach int) (growth int64, refused int, err error) {
+	c, err := kv.Dial(s.Addr)
+	if err != nil {
+		return 0, 0, err
+	}
+	small, big := prefix+"/small", prefix+"/big"
+	err = c.Put(small, strings.Repeat("s", 1<<10))
+	if err == nil {
+		err = c.Put(big, strings.Repeat("b", kv.MaxFrame-200))
+	}
+	c.Close()
+	if err != nil {
+		return 0, 0, err
+	}
+	base, err := s.rss()
+	if err != nil {
+		return 0, 0, err
+	}
+	done, peak := make(chan struct{}), make(chan int64)
+	go func() { // sample the peak while the sessions pile up
+		highest := base
+		for {
+			if now, err := s.rss(); err == nil {
+				highest = max(highest, now)
+			}
+			select {
+			case <-done:
+				peak <- highest
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	results := make(chan error, 9)
+	var refusedAll atomic.Int64
+	for conn := range 8 {
+		go func() {
+			var stream []byte
+			requests := 0
+			for i := conn; i < sessions; i += 8 {
+				for seq := 1; seq <= getsEach; seq++ {
+					stream = append(stream, frames(inSession(fmt.Sprintf("%s-%d", prefix, i), uint64(seq), 0, get(small)))...)
+					requests++
+				}
+			}
+			n, err := countRefused(s, stream, requests)
+			refusedAll.Add(int64(n))
+			results <- err
+		}()
+	}
+	go func() {
+		var stream []byte
+		for seq := 1; seq <= 20; seq++ {
+			stream = append(stream, frames(inSession(prefix+"-big", uint64(seq), 0, get(big)))...)
+		}
+		n, err := countRefused(s, stream, 20)
+		refusedAll.Add(int64(n))
+		results <- err
+	}()
+	for range 9 {
+		if e := <-results; e != nil && err == nil {
+			err = e
+		}
+	}
+	close(done)
+	return <-peak - base, int(refusedAll.Load()), err
+}
+
+// countRefused sends a stream of n session requests on a connection of its
+// own while reading their answers, and counts the answers of kind 0.
+func countRefused(s *Server, stream []byte, n int) (int, error) {
+	conn, err := connect(s)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	go conn.Write(stream)
+	r := bufio.NewReader(conn)
+	refused := 0
+	for range n {
+		body, err := kv.ReadFrame(r, nil)
+		if err != nil {
+			return refused, err
+		}
+		m := new(kvpb.KeyValueMessage)
+		if err := proto.Unmarshal(body, m); err != nil {
+			return refused, err
+		}
+		if m.Kind == 0 {
+			refused++
+		}
+	}
+	return refused, nil
 }
