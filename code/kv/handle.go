@@ -23,6 +23,15 @@ func handle(dst []byte, s *Store, body []byte, req, resp *kvpb.KeyValueMessage) 
 		resp.Status = kvpb.Status_NotOk
 		return appendAnswer(dst, resp)
 	}
+	if req.Session != "" && req.Seq > 0 {
+		return s.sessions.handle(dst, s, req, resp) // exactly once: Reliable delivery
+	}
+	apply(s, req, resp)
+	return appendAnswer(dst, resp)
+}
+
+// apply carries out one decoded request and fills in its answer.
+func apply(s *Store, req, resp *kvpb.KeyValueMessage) {
 	switch req.Kind {
 	case PutOrUpdate:
 		s.Put(req.Key, req.Value)
@@ -46,7 +55,6 @@ func handle(dst []byte, s *Store, body []byte, req, resp *kvpb.KeyValueMessage) 
 		resp.Kind = req.Kind
 		resp.Status = kvpb.Status_NotOk
 	}
-	return appendAnswer(dst, resp)
 }
 
 // appendAnswer frames resp without checking its strings again: they are the
