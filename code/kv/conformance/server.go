@@ -41,14 +41,14 @@ type Server struct {
 	stopping bool // a check signalled it, so exiting is expected
 }
 
-// Start runs bin with -addr 127.0.0.1:0 and waits for its "listening on"
-// line. When the test ends, the server must still be running (unless the
+// Start runs bin with -addr 127.0.0.1:0 and args, and waits for its "listening
+// on" line. When the test ends, the server must still be running (unless the
 // test stopped it itself); it is then stopped, and must stop cleanly.
-func Start(t *testing.T, bin string) *Server {
+func Start(t *testing.T, bin string, args ...string) *Server {
 	t.Helper()
 	s := &Server{exited: make(chan struct{})}
 	s.stdout.firstLine = make(chan string, 1)
-	s.cmd = exec.Command(bin, "-addr", "127.0.0.1:0")
+	s.cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 	// A server built with -race would otherwise linger a second in exit;
 	// reports of races still turn its exit status into 66.
 	s.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
@@ -71,17 +71,17 @@ func (s *Server) Pid() int {
 	return s.cmd.Process.Pid
 }
 
-// StartMode builds the server of one chapter, flavors/code/<mode>, and starts it. Tests
-// about a single server use it to run the real program, as a reader would, rather than a
-// copy of its loop inside the test.
-func StartMode(t *testing.T, mode string) *Server {
+// StartMode builds the server of one chapter, flavors/code/<mode>, and starts it with args.
+// Tests about a single server use it to run the real program, as a reader would, rather
+// than a copy of its loop inside the test.
+func StartMode(t *testing.T, mode string, args ...string) *Server {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), mode)
 	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", mode, err, out)
 	}
-	return Start(t, bin)
+	return Start(t, bin, args...)
 }
 
 // waitForAnnouncement reads the contract's first line and returns the

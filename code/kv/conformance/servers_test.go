@@ -16,6 +16,7 @@ import (
 var servers = []string{
 	// Each server chapter appends its mode here.
 	"blocking",
+	"pool",
 	"threaded",
 	"gonet",
 	"busywait",
