@@ -9,6 +9,7 @@ import (
 	"flag"
 	"log"
 	"runtime"
+	"time"
 
 	"flavors/code/kv"
 	"flavors/code/sock"
@@ -16,6 +17,7 @@ import (
 
 func main() {
 	addr := kv.AddrFlag()
+	idle := kv.IdleTimeoutFlag()
 	workers := flag.Int("workers", 8, "worker threads, each serving one connection at a time")
 	queue := flag.Int("queue", 1024, "accepted connections that may wait for a worker")
 	whenFull := flag.String("when-full", "wait",
@@ -33,7 +35,7 @@ func main() {
 	store := kv.NewStore()
 	conns := make(chan int, *queue)
 	for range *workers {
-		go work(conns, store)
+		go work(conns, store, *idle)
 	}
 	kv.Announce(hostport)
 
@@ -60,9 +62,11 @@ func main() {
 
 // work is one worker: a goroutine locked to its own OS thread, which sleeps in read(2) for
 // the connection it serves and in the queue when it has none.
-func work(conns <-chan int, store *kv.Store) {
+func work(conns <-chan int, store *kv.Store, idle time.Duration) {
 	runtime.LockOSThread()
 	for conn := range conns {
-		sock.ServeConn(conn, store)
+		if err := kv.Serve(sock.NewStream(conn), store, idle); err != nil {
+			log.Printf("connection fd %d: %v", conn, err)
+		}
 	}
 }
