@@ -44,7 +44,7 @@ type Server struct {
 // Start runs bin with -addr 127.0.0.1:0 and args, and waits for its "listening
 // on" line. When the test ends, the server must still be running (unless the
 // test stopped it itself); it is then stopped, and must stop cleanly.
-func Start(t *testing.T, bin string, args ...string) *Server {
+func Start(t testing.TB, bin string, args ...string) *Server {
 	t.Helper()
 	s := &Server{exited: make(chan struct{})}
 	s.stdout.firstLine = make(chan string, 1)
@@ -74,7 +74,7 @@ func (s *Server) Pid() int {
 // StartMode builds the server of one chapter, flavors/code/<mode>, and starts it with args.
 // Tests about a single server use it to run the real program, as a reader would, rather
 // than a copy of its loop inside the test.
-func StartMode(t *testing.T, mode string, args ...string) *Server {
+func StartMode(t testing.TB, mode string, args ...string) *Server {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), mode)
 	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
@@ -86,7 +86,7 @@ func StartMode(t *testing.T, mode string, args ...string) *Server {
 
 // waitForAnnouncement reads the contract's first line and returns the
 // address in it. Until that line, connecting could be refused.
-func (s *Server) waitForAnnouncement(t *testing.T) string {
+func (s *Server) waitForAnnouncement(t testing.TB) string {
 	t.Helper()
 	select {
 	case line := <-s.stdout.firstLine:
@@ -114,7 +114,7 @@ func (s *Server) Signal(sig os.Signal) error {
 
 // Exited waits for the server to exit and returns how it ended, or fails
 // the test if it is still running after ioTimeout.
-func (s *Server) Exited(t *testing.T) *os.ProcessState {
+func (s *Server) Exited(t testing.TB) *os.ProcessState {
 	t.Helper()
 	select {
 	case <-s.exited:
@@ -129,7 +129,7 @@ func (s *Server) Exited(t *testing.T) *os.ProcessState {
 // gave up, which no client may cause. One still running is stopped the way
 // the contract says, with SIGTERM, and must exit with status 0: that is also
 // how a data race in a server built with -race comes to light, as status 66.
-func (s *Server) stop(t *testing.T) {
+func (s *Server) stop(t testing.TB) {
 	s.mu.Lock()
 	expected := s.stopping
 	s.stopping = true

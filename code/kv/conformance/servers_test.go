@@ -17,6 +17,7 @@ var servers = []string{
 	// Each server chapter appends its mode here.
 	"blocking",
 	"pool",
+	"forked",
 	"threaded",
 	"gonet",
 	"busywait",
