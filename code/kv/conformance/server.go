@@ -29,6 +29,7 @@ const ioTimeout = 2 * time.Minute
 // Server is one running server program.
 type Server struct {
 	Addr string // host:port from its "listening on" line
+	bin  string // the program, for checks that start it again with other flags
 	cmd  *exec.Cmd
 
 	stdout outputLog
@@ -41,14 +42,15 @@ type Server struct {
 	stopping bool // a check signalled it, so exiting is expected
 }
 
-// Start runs bin with -addr 127.0.0.1:0 and args, and waits for its "listening
-// on" line. When the test ends, the server must still be running (unless the
-// test stopped it itself); it is then stopped, and must stop cleanly.
-func Start(t testing.TB, bin string, args ...string) *Server {
+// Start runs bin with -addr 127.0.0.1:0 and any further flags, and waits for
+// its "listening on" line. When the test ends, the server must still be
+// running (unless the test stopped it itself); it is then stopped, and must
+// stop cleanly.
+func Start(t testing.TB, bin string, flags ...string) *Server {
 	t.Helper()
-	s := &Server{exited: make(chan struct{})}
+	s := &Server{bin: bin, exited: make(chan struct{})}
 	s.stdout.firstLine = make(chan string, 1)
-	s.cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	s.cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, flags...)...)
 	// A server built with -race would otherwise linger a second in exit;
 	// reports of races still turn its exit status into 66.
 	s.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
@@ -71,17 +73,17 @@ func (s *Server) Pid() int {
 	return s.cmd.Process.Pid
 }
 
-// StartMode builds the server of one chapter, flavors/code/<mode>, and starts it with args.
-// Tests about a single server use it to run the real program, as a reader would, rather
-// than a copy of its loop inside the test.
-func StartMode(t testing.TB, mode string, args ...string) *Server {
+// StartMode builds the server of one chapter, flavors/code/<mode>, and starts it with any
+// further flags. Tests about a single server use it to run the real program, as a reader
+// would, rather than a copy of its loop inside the test; benchmarks too.
+func StartMode(t testing.TB, mode string, flags ...string) *Server {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), mode)
 	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", mode, err, out)
 	}
-	return Start(t, bin, args...)
+	return Start(t, bin, flags...)
 }
 
 // waitForAnnouncement reads the contract's first line and returns the
