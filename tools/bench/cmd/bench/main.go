@@ -59,8 +59,8 @@ func fullPlan() plan {
 	return plan{
 		rounds: 5, warmup: time.Second, duration: 2500 * time.Millisecond,
 		scenarios:  []scenario{{50, 1}, {50, 16}},
-		modes:      []string{"threaded", "gonet", "busywait", "select", "poll", "epoll", "gnet"},
-		rampModes:  []string{"threaded", "threaded-20k", "gonet", "select", "poll", "epoll", "gnet"},
+		modes:      []string{"threaded", "pool-64", "forked", "gonet", "busywait", "select", "poll", "epoll", "gnet"},
+		rampModes:  []string{"threaded", "threaded-20k", "pool", "pool-refuse", "forked", "gonet", "select", "poll", "epoll", "gnet"},
 		rampSteps:  []int{100, 1000, 5000, 10000},
 		rampRounds: 3, probe: 2 * time.Second, active: 4, activeRate: 1000,
 		throughputRepeats: &repeatBudget{90 * time.Second}, rampRepeats: &repeatBudget{90 * time.Second},
@@ -79,11 +79,31 @@ func quickPlan() plan {
 	}
 }
 
-// modeBinary is the program and arguments that run a mode. threaded-20k is threaded with
-// Go's thread limit raised, to see what the 10,000-thread crash was protecting.
+// variants are the modes that run a server with flags, by the program they run:
+// threaded-20k is threaded with Go's thread limit raised, to see what the 10,000-thread
+// crash was protecting; pool-64 has a worker for each of the throughput table's 50
+// connections; pool keeps every connection of the ramp in its queue, waiting for its 8
+// workers, and pool-refuse closes those its 1,024-place queue cannot take.
+var variants = map[string]struct {
+	program string
+	args    []string
+}{
+	"threaded-20k": {"threaded", []string{"-max-threads", "20000"}},
+	"pool-64":      {"pool", []string{"-workers", "64"}},
+	"pool":         {"pool", []string{"-queue", "20000"}},
+	"pool-refuse":  {"pool", []string{"-when-full", "refuse"}},
+}
+
+// rampLimit ends a mode's ramp before a step that would hurt the machine more than the
+// server. forked's children are a process of about six threads each: at 10,000 they would
+// want more thread IDs than the kernel has (pid_max is 32,768 by default), and every
+// other program on the machine would fail to start a thread.
+var rampLimit = map[string]int{"forked": 2000}
+
+// modeBinary is the program and arguments that run a mode.
 func modeBinary(bin, mode string) (string, []string) {
-	if mode == "threaded-20k" {
-		return filepath.Join(bin, "threaded"), []string{"-max-threads", "20000"}
+	if v, ok := variants[mode]; ok {
+		return filepath.Join(bin, v.program), v.args
 	}
 	return filepath.Join(bin, mode), nil
 }
@@ -214,8 +234,8 @@ func build(root, bin string, modes []string) error {
 	seen := map[string]bool{}
 	for _, m := range modes {
 		name := filepath.Base(m)
-		if m == "threaded-20k" {
-			name = "threaded"
+		if v, ok := variants[m]; ok {
+			name = v.program
 		}
 		if seen[name] {
 			continue

@@ -18,6 +18,62 @@ type procSample struct {
 	rssKiB     int64
 	threads    int
 	fds        int
+	processes  int
+}
+
+// sampleServer samples a server and its children together: forked serves each connection
+// in a child process, and its cost is theirs too. The CPU time includes the children that
+// have exited and been waited for (cutime and cstime). RSS is summed, so memory the
+// processes share, the program's code above all, is counted once per process.
+func sampleServer(pid int) (procSample, error) {
+	s, err := sampleProc(pid)
+	if err != nil {
+		return s, err
+	}
+	s.cpuSeconds += reapedChildrenCPU(pid)
+	for _, child := range childrenOf(pid) {
+		c, err := sampleProc(child)
+		if err != nil {
+			continue // it has just exited
+		}
+		s.cpuSeconds += c.cpuSeconds
+		s.rssKiB += c.rssKiB
+		s.threads += c.threads
+		s.fds += c.fds
+		s.processes++
+	}
+	return s, nil
+}
+
+// childrenOf lists pid's children: each thread's /proc/PID/task/TID/children names the
+// processes that thread started.
+func childrenOf(pid int) []int {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var kids []int
+	for _, t := range tasks {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				kids = append(kids, n)
+			}
+		}
+	}
+	return kids
+}
+
+// reapedChildrenCPU is the CPU time of pid's children that have exited and been waited for.
+func reapedChildrenCPU(pid int) float64 {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+	if len(fields) < 15 {
+		return 0
+	}
+	cutime, _ := strconv.ParseFloat(fields[13], 64) // field 16
+	cstime, _ := strconv.ParseFloat(fields[14], 64) // field 17
+	return (cutime + cstime) / clockTicks
 }
 
 func sampleProc(pid int) (procSample, error) {
@@ -49,6 +105,7 @@ func sampleProc(pid int) (procSample, error) {
 		return s, err
 	}
 	s.fds = len(fds)
+	s.processes = 1
 	return s, nil
 }
 

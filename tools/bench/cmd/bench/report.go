@@ -141,6 +141,7 @@ func summarize(tr throughputResult, modes []string) []summary {
 // rampPoint is the median over rounds of one server at one step of the ramp.
 type rampPoint struct {
 	target, held, refused        int
+	waiting, processes           int
 	threads, fds                 int
 	rssMiB                       float64
 	rssPerConnKiB, kstackPerConn float64
@@ -154,7 +155,7 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 	var out []rampPoint
 	for _, target := range append([]int{0}, steps...) {
 		pt := rampPoint{target: target}
-		var held, refused, threads, fds, rss, perConn, kstack, cpu, p50, p99, p999, others []float64
+		var held, refused, waiting, processes, threads, fds, rss, perConn, kstack, cpu, p50, p99, p999, others []float64
 		for _, r := range runs {
 			if r.Mode != mode {
 				continue
@@ -175,6 +176,7 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 					continue
 				}
 				held, refused = append(held, float64(st.Held)), append(refused, float64(st.Refused))
+				waiting, processes = append(waiting, float64(st.Waiting)), append(processes, float64(st.Processes))
 				threads, fds = append(threads, float64(st.Threads)), append(fds, float64(st.FDs))
 				rss = append(rss, float64(st.RSSKiB)/1024)
 				cpu, others = append(cpu, st.CPU), append(others, st.Others)
@@ -189,6 +191,7 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 		if len(held) > 0 {
 			pt.ok = true
 			pt.held, pt.refused = int(median(held)), int(median(refused))
+			pt.waiting, pt.processes = int(median(waiting)), int(median(processes))
 			pt.threads, pt.fds = int(median(threads)), int(median(fds))
 			pt.rssMiB, pt.cpu, pt.others = median(rss), median(cpu), median(others)
 			pt.p50, pt.p99, pt.p999 = median(p50), median(p99), median(p999)
@@ -310,10 +313,17 @@ func rampTable(res results, p plan) table {
 			if pt.target > 0 && pt.threads > pt.held/2 {
 				kstack = kib(pt.kstackPerConn)
 			}
-			note := ""
-			if pt.refused > 0 {
-				note = fmt.Sprintf("%s refused", thousands(float64(pt.refused)))
+			var notes []string
+			if pt.waiting > 0 {
+				notes = append(notes, fmt.Sprintf("%s waiting for a worker", thousands(float64(pt.waiting))))
 			}
+			if pt.refused > 0 {
+				notes = append(notes, fmt.Sprintf("%s refused", thousands(float64(pt.refused))))
+			}
+			if pt.processes > 1 {
+				notes = append(notes, fmt.Sprintf("%s processes", thousands(float64(pt.processes))))
+			}
+			note := strings.Join(notes, ", ")
 			row = append(row, thousands(float64(pt.held)), thousands(float64(pt.threads)),
 				fmt.Sprintf("%.1f MiB", pt.rssMiB), perConn, kstack, fmt.Sprintf("%.0f%%", pt.cpu),
 				latency(pt.p50), latency(pt.p99), fmt.Sprintf("%.0f%%", pt.others), fmt.Sprint(pt.errors), note)

@@ -41,6 +41,7 @@ const (
 var modeColor = map[string]string{
 	"threaded": "#d62728", "threaded-20k": "#ff7f0e", "gonet": "#1f77b4", "busywait": "#e377c2",
 	"select": "#9467bd", "poll": "#8c564b", "epoll": "#2ca02c", "gnet": "#7f7f7f",
+	"pool": "#17becf", "pool-64": "#17becf", "pool-refuse": "#9edae5", "forked": "#bcbd22",
 }
 
 func colorOf(name string) string {
