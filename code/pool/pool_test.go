@@ -8,7 +8,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -132,4 +135,68 @@ func count(t *testing.T, pid int, dir string) int {
 		t.Fatal(err)
 	}
 	return len(entries)
+}
+
+// BenchmarkPolicies runs 32 clients against four workers and a queue of four places, once
+// per policy. Each client, in a loop: connects, asks, stays for a short session (five more
+// requests, 2 ms apart, as a browser keeps its connection between clicks), leaves. b.N
+// sessions are tried in all; a refused client tries again 10 ms later. Reported: the time
+// from connect to the first answer (median, 99th percentile) and the share refused.
+func BenchmarkPolicies(b *testing.B) {
+	const clients = 32
+	for _, policy := range []string{"wait", "refuse"} {
+		b.Run(policy, func(b *testing.B) {
+			srv := conformance.StartMode(b, "pool", "-workers", "4", "-queue", "4", "-when-full", policy)
+			var (
+				mu      sync.Mutex
+				waits   []time.Duration
+				refused int
+				tries   atomic.Int64
+				wg      sync.WaitGroup
+			)
+			b.ResetTimer()
+			for range clients {
+				wg.Go(func() {
+					for tries.Add(1) <= int64(b.N) {
+						wait, served := session(srv.Addr)
+						mu.Lock()
+						if served {
+							waits = append(waits, wait)
+						} else {
+							refused++
+						}
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			slices.Sort(waits)
+			if len(waits) > 0 {
+				b.ReportMetric(float64(waits[len(waits)/2].Microseconds()), "wait-p50-µs")
+				b.ReportMetric(float64(waits[len(waits)*99/100].Microseconds()), "wait-p99-µs")
+			}
+			b.ReportMetric(100*float64(refused)/float64(b.N), "refused-%")
+		})
+	}
+}
+
+// session is one client's visit: it reports how long the first answer took, or that the
+// server closed the connection unanswered (after a 10 ms pause before the next try).
+func session(addr string) (time.Duration, bool) {
+	start := time.Now()
+	c, err := kv.Dial(addr)
+	if err == nil {
+		defer c.Close()
+		err = c.Put("visit", "hello")
+	}
+	if err != nil {
+		time.Sleep(10 * time.Millisecond)
+		return 0, false
+	}
+	wait := time.Since(start)
+	for range 5 {
+		time.Sleep(2 * time.Millisecond)
+		c.Get("visit")
+	}
+	return wait, true
 }

@@ -315,7 +315,7 @@ func rampTable(res results, p plan) table {
 			}
 			var notes []string
 			if pt.waiting > 0 {
-				notes = append(notes, fmt.Sprintf("%s waiting for a worker", thousands(float64(pt.waiting))))
+				notes = append(notes, fmt.Sprintf("%s waiting", thousands(float64(pt.waiting))))
 			}
 			if pt.refused > 0 {
 				notes = append(notes, fmt.Sprintf("%s refused", thousands(float64(pt.refused))))
@@ -413,7 +413,7 @@ func report(res results, p plan, out, chapter string) error {
 		t := rampTable(res, p)
 		fmt.Printf("\nc10k ramp: %d active clients at %.0f req/s each, idle connections added (median of %d rounds)\n\n%s",
 			p.active, p.activeRate, p.rampRounds, t.text())
-		fmt.Fprintf(&md, "**The c10k ramp**: %d active clients, each sending %s requests a second one at a time, while idle connections pile up; medians of %d rounds. *RSS/conn* is the growth of the server's resident memory since no idle connection was open, divided by the connections held; *kernel stacks/conn* the same for the machine's kernel stacks, which RSS does not include:\n\n%s\n",
+		fmt.Fprintf(&md, "**The c10k ramp**: %d active clients, each sending %s requests a second one at a time, while idle connections pile up; medians of %d rounds. *RSS/conn* is the growth of the server's resident memory (its children's included, summed) since no idle connection was open, divided by the connections held; *kernel stacks/conn* the same for the machine's kernel stacks, which RSS does not include; a connection *waiting* was accepted but not answered within two seconds:\n\n%s\n",
 			p.active, thousands(p.activeRate), p.rampRounds, t.markdown())
 		for _, c := range rampCharts(res, p) {
 			if err := os.WriteFile(filepath.Join(out, c.file), []byte(c.chart.svg()), 0o644); err != nil {
