@@ -208,7 +208,7 @@ func dial(t *testing.T, addr string) *kv.Client {
 
 // children lists the processes whose parent is pid, zombies included: /proc/PID/task/TID/
 // children lists the children each thread of pid started.
-func children(t *testing.T, pid int) []int {
+func children(t testing.TB, pid int) []int {
 	t.Helper()
 	tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
 	if err != nil {
@@ -303,6 +303,66 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}
 		return time.Since(start), func() {}
 	})
+}
+
+// BenchmarkAThousandConnections opens 1,000 connections to forked, one after the other,
+// each answered once, then stops the server. Reported: the time per connection, until its
+// answer; the processes and their memory, as RSS (summed over processes, so the program's
+// shared code counts once per child) and as PSS (each shared page divided among the
+// processes that map it: what they cost the machine together); and the time from SIGTERM
+// until the last child is gone.
+func BenchmarkAThousandConnections(b *testing.B) {
+	const conns = 1000
+	for b.Loop() {
+		srv := conformance.StartMode(b, "forked")
+		start := time.Now()
+		for range conns {
+			c, err := kv.Dial(srv.Addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			if err := c.Put("k", "v"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(time.Since(start).Microseconds())/conns, "µs/conn")
+		kids := children(b, srv.Pid())
+		var rss, pss int64
+		for _, pid := range append(kids, srv.Pid()) {
+			rss += memoryKiB(b, pid, "status", "VmRSS:")
+			pss += memoryKiB(b, pid, "smaps_rollup", "Pss:")
+		}
+		b.ReportMetric(float64(len(kids)+1), "processes")
+		b.ReportMetric(float64(rss)/1024, "RSS-MiB")
+		b.ReportMetric(float64(pss)/1024, "PSS-MiB")
+
+		stop := time.Now()
+		srv.Signal(syscall.SIGTERM)
+		for _, pid := range kids {
+			for running(pid) {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		b.ReportMetric(float64(time.Since(stop).Milliseconds()), "ms-to-last-child-gone")
+		srv.Exited(b)
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// memoryKiB reads one "Name: N kB" line of /proc/PID/<file>.
+func memoryKiB(b *testing.B, pid int, file, name string) int64 {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/" + file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for line := range strings.Lines(string(data)) {
+		if rest, ok := strings.CutPrefix(line, name); ok {
+			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+			return kb
+		}
+	}
+	return 0
 }
 
 // versusThreaded runs op against threaded and forked in turn, b.N times each, and reports
