@@ -352,21 +352,15 @@ func closedWithin(conn *net.TCPConn, wait time.Duration) error {
 		return err
 	}
 	for deadline := time.Now().Add(wait); ; time.Sleep(10 * time.Millisecond) {
-		var state uint8
-		var infoErr error
-		if err := raw.Control(func(fd uintptr) {
-			var info *unix.TCPInfo
-			info, infoErr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
-			if infoErr == nil {
-				state = info.State
-			}
-		}); err != nil {
+		var open bool
+		var stateErr error
+		if err := raw.Control(func(fd uintptr) { open, stateErr = established(int(fd)) }); err != nil {
 			return err
 		}
-		if infoErr != nil {
-			return infoErr
+		if stateErr != nil {
+			return stateErr
 		}
-		if state != unix.BPF_TCP_ESTABLISHED {
+		if !open {
 			return nil
 		}
 		if time.Now().After(deadline) {
