@@ -151,7 +151,7 @@ func reapChildren() {
 				break // none left that has exited
 			}
 			if status.Signaled() && status.Signal() != unix.SIGTERM {
-				log.Printf("child %d: killed by %v", pid, status.Signal())
+				log.Printf("child %d ended by a signal: %v", pid, status.Signal())
 			} else if status.ExitStatus() > 0 {
 				log.Printf("child %d: exit status %d", pid, status.ExitStatus())
 			}
