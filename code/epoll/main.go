@@ -36,7 +36,7 @@ func main() {
 	}
 	kv.Announce(hostport)
 	runtime.LockOSThread() // one thread, as in every server since busy wait
-	spareP()
+	kv.SpareP()
 	log.Fatal(s.loop.Run())
 }
 
@@ -175,12 +175,4 @@ func (s *server) close(c *conn, err error) {
 		s.loop.StopTimer(c.idleTimer)
 	}
 	c.Close(err)
-}
-
-// spareP makes sure the runtime has a P to spare, so that sysmon does not take ours each
-// time the loop sleeps in epoll_wait (see the chapter).
-func spareP() {
-	if runtime.GOMAXPROCS(0) < 2 {
-		runtime.GOMAXPROCS(2)
-	}
 }

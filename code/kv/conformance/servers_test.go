@@ -24,6 +24,7 @@ var servers = []string{
 	"select",
 	"poll",
 	"epoll",
+	"uring",
 }
 
 // binDir holds the server programs, built once for the whole test binary.
