@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"log"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -41,6 +42,10 @@ func main() {
 	// thread only when a goroutine locked to it ends; the acceptor, which does the forking,
 	// is locked to its thread and never ends, so that thread lives as long as the process.
 	runtime.LockOSThread()
+
+	// Whatever started us may have left descriptors open without close-on-exec: they are
+	// none of our children's business. (Ours all carry the flag from birth.)
+	unix.CloseRange(3, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC)
 
 	fd, hostport, err := sock.Listen(*addr)
 	if err != nil {

@@ -55,6 +55,8 @@ func main() {
 		select {
 		case conns <- conn:
 		default:
+			// Refused: the client reads the end of the stream now, rather than wait for a
+			// worker that may not come.
 			sock.Close(conn)
 		}
 	}
