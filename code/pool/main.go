@@ -33,9 +33,13 @@ func main() {
 		log.Fatal(err)
 	}
 	store := kv.NewStore()
-	conns := make(chan int, *queue)
+	// Every connection the pool holds, being served or queued, takes one of these places,
+	// and gives it back when it is closed. A full pool is one with no place free, whether or
+	// not a worker happens to be between two connections at that instant.
+	places := make(chan struct{}, *workers+*queue)
+	conns := make(chan int, *workers+*queue)
 	for range *workers {
-		go work(conns, store, *idle)
+		go work(conns, places, store, *idle)
 	}
 	kv.Announce(hostport)
 
@@ -48,27 +52,29 @@ func main() {
 			kv.AcceptFailed(err)
 			continue
 		}
-		if *whenFull == "wait" {
-			conns <- conn
-			continue
-		}
 		select {
-		case conns <- conn:
+		case places <- struct{}{}:
 		default:
-			// Refused: the client reads the end of the stream now, rather than wait for a
-			// worker that may not come.
-			sock.Close(conn)
+			if *whenFull == "refuse" {
+				// The client reads the end of the stream now, rather than wait for a
+				// worker that may not come.
+				sock.Close(conn)
+				continue
+			}
+			places <- struct{}{} // accept nothing more until a connection ends
 		}
+		conns <- conn
 	}
 }
 
 // work is one worker: a goroutine locked to its own OS thread, which sleeps in read(2) for
 // the connection it serves and in the queue when it has none.
-func work(conns <-chan int, store *kv.Store, idle time.Duration) {
+func work(conns <-chan int, places <-chan struct{}, store *kv.Store, idle time.Duration) {
 	runtime.LockOSThread()
 	for conn := range conns {
 		if err := kv.Serve(sock.NewStream(conn), store, idle); err != nil {
 			log.Printf("connection fd %d: %v", conn, err)
 		}
+		<-places
 	}
 }
