@@ -25,8 +25,50 @@ type procSample struct {
 	sockets  int // descriptors that are sockets
 }
 
-// readProc reads /proc/PID/stat and counts /proc/PID/fd.
+// readProc reads /proc/PID/stat and counts /proc/PID/fd, then adds the CPU, memory, threads
+// and descriptors of the process's children: forked serves each connection in a child, and
+// what the children cost is the server's cost. Sockets stay the parent's own, so the
+// connection count is not counted twice.
 func readProc(pid int) (procSample, error) {
+	s, err := readOneProc(pid)
+	if err != nil {
+		return s, err
+	}
+	s.cpuTicks += reapedChildrenTicks(pid)
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+		for _, f := range strings.Fields(string(b)) {
+			child, _ := strconv.Atoi(f)
+			c, err := readOneProc(child)
+			if err != nil {
+				continue // it has just exited
+			}
+			s.cpuTicks, s.rss, s.threads, s.fds = s.cpuTicks+c.cpuTicks, s.rss+c.rss, s.threads+c.threads, s.fds+c.fds
+		}
+	}
+	return s, nil
+}
+
+// reapedChildrenTicks is the CPU time of pid's children that have exited and been waited
+// for (cutime and cstime): a child's time moves there when it is reaped.
+func reapedChildrenTicks(pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	i := bytes.LastIndexByte(raw, ')')
+	if err != nil || i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(raw[i+1:]))
+	if len(f) < 22 {
+		return 0
+	}
+	cutime, _ := strconv.ParseInt(f[16-3], 10, 64)
+	cstime, _ := strconv.ParseInt(f[17-3], 10, 64)
+	return cutime + cstime
+}
+
+// readOneProc reads one process's /proc/PID/stat and counts its /proc/PID/fd.
+func readOneProc(pid int) (procSample, error) {
 	s := procSample{at: time.Now()}
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {

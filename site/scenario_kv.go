@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,17 +17,18 @@ import (
 // first and keeps its connection for slowFor, asking for its key once a second: a reader
 // thinking at a prompt.
 type kvPlan struct {
-	quietStart time.Duration // the server alone before anyone connects
-	idleConns  int           // connections that never say a word, opened before the clients
-	stagger    time.Duration // between two clients' connects
-	hold       time.Duration // how long a client stays connected after its answers
-	slowFor    time.Duration // how long the slow client keeps its connection
-	quietEnd   time.Duration // everyone gone, the server still up
-	flags      []string      // extra server flags
+	quietStart time.Duration       // the server alone before anyone connects
+	idleConns  int                 // connections that never say a word, opened before the clients
+	stagger    time.Duration       // between two clients' connects
+	hold       time.Duration       // how long a client stays connected after its answers
+	slowFor    time.Duration       // how long the slow client keeps its connection
+	quietEnd   time.Duration       // everyone gone, the server still up
+	flags      []string            // extra server flags
+	modeFlags  map[string][]string // more flags, for one mode only
 }
 
 func (p kvPlan) play(ctx context.Context, rn *run, opts runOptions) error {
-	sv, err := rn.serve(p.flags...)
+	sv, err := rn.serve(append(slices.Clone(p.flags), p.modeFlags[rn.mode]...)...)
 	if err != nil {
 		return err
 	}
@@ -225,6 +227,12 @@ func init() {
 				"all clients are served at once, and the threads gauge climbs with the connections.",
 			"gonet": "The same service, written with Go's net package: goroutines park on the runtime's " +
 				"netpoller (epoll) instead of holding threads, so the threads gauge stays flat.",
+			"pool": "Three worker threads, so three clients are served at a time. The others are accepted " +
+				"and queued, and wait with their request unanswered until a client ahead of them hangs up " +
+				"and frees a worker. The threads gauge never moves.",
+			"forked": "Every connection gets a process of its own, the server started again for it; the parent " +
+				"owns the store and answers its children. The gauges add the children to the parent: " +
+				"threads and memory jump with every client (a whole Go program each) and fall as they leave.",
 		},
 		Clients: optionRange{Default: 8, Min: 1, Max: 16},
 		Slow:    true,
@@ -232,7 +240,7 @@ func init() {
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			stagger: 200 * time.Millisecond, hold: 2 * time.Second, slowFor: 3 * time.Second,
-			quietEnd: 500 * time.Millisecond,
+			quietEnd: 500 * time.Millisecond, modeFlags: map[string][]string{"pool": {"-workers", "3"}},
 		}.play,
 	})
 	addScenario(&scenario{
