@@ -56,7 +56,10 @@ func main() {
 		log.Fatal(err)
 	}
 	store := kv.NewStore()
-	go reapChildren()
+	// Asked for before the first child exists, so that no child's exit goes unheard.
+	exited := make(chan os.Signal, 1)
+	signal.Notify(exited, syscall.SIGCHLD)
+	go reapChildren(exited)
 	kv.Announce(hostport)
 
 	for {
@@ -145,9 +148,7 @@ func (c *child) serve(store *kv.Store, idle time.Duration) {
 }
 
 // reapChildren collects every child that exits, so none stays a zombie.
-func reapChildren() {
-	exited := make(chan os.Signal, 1)
-	signal.Notify(exited, syscall.SIGCHLD)
+func reapChildren(exited <-chan os.Signal) {
 	for range exited {
 		for {
 			var status unix.WaitStatus
