@@ -269,6 +269,55 @@ func TestRampCountsRefusedConnections(t *testing.T) {
 	}
 }
 
+func TestRampHoldsWaitingConnections(t *testing.T) {
+	store := kv.NewStore()
+	var conns atomic.Int64
+	// A server like a pool of two busy workers: it accepts every connection, serves the
+	// first three (the active client and two idle ones), and leaves the rest unread.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	srv := &testServer{}
+	var mu sync.Mutex
+	var queued []net.Conn // kept, so that no finalizer closes them
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range queued {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if conns.Add(1) > 3 {
+				mu.Lock()
+				queued = append(queued, conn)
+				mu.Unlock()
+				continue
+			}
+			go srv.serve(conn, func(dst, body []byte) []byte { return kv.Handle(dst, store, body) })
+		}
+	}()
+	ctx := context.Background()
+	ramp, err := NewRamp(ctx, Config{Addr: ln.Addr().String(), Conns: 1, Keys: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ramp.Close()
+	if err := ramp.Grow(ctx, 20); err != nil {
+		t.Fatal(err)
+	}
+	if ramp.Idle() != 20 || ramp.Waiting() != 18 || ramp.Refused() != 0 {
+		t.Fatalf("held %d, waiting %d, refused %d; want 20, 18 and 0", ramp.Idle(), ramp.Waiting(), ramp.Refused())
+	}
+}
+
 func TestHistogramQuantilesWithinThreePercent(t *testing.T) {
 	h := NewHistogram()
 	for i := 1; i <= 100000; i++ {

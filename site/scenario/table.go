@@ -42,6 +42,8 @@ var Table = []*run.Scenario{
 		Play: kvPlan{
 			stagger: 200 * time.Millisecond, hold: 2 * time.Second, slowFor: 3 * time.Second,
 			quietEnd: 500 * time.Millisecond,
+			// Fewer workers than clients, so that some of them wait.
+			modeFlags: map[string][]string{"pool": {"-workers", "3"}},
 		}.play,
 	},
 	{

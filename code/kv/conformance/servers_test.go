@@ -17,6 +17,8 @@ import (
 var servers = []string{
 	// Each server chapter appends its mode here.
 	"blocking",
+	"pool",
+	"forked",
 	"threaded",
 	"gonet",
 	"busywait",

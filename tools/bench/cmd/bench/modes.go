@@ -23,6 +23,13 @@ var modes = []mode{
 	{name: "threaded", program: "threaded", buffers: perConnBuffer, throughput: true, ramp: true, quick: true},
 	// threaded with Go's thread limit raised, to see what the 10,000-thread crash protects.
 	{name: "threaded-20k", program: "threaded", buffers: perConnBuffer, args: []string{"-max-threads", "20000"}, ramp: true},
+	// pool-64 has a worker for each of the throughput table's 50 connections; pool keeps
+	// every connection of the ramp in its queue, waiting for its 8 workers, and pool-refuse
+	// closes those its 1,024-place queue cannot take.
+	{name: "pool-64", program: "pool", buffers: perConnBuffer, args: []string{"-workers", "64"}, throughput: true},
+	{name: "pool", program: "pool", buffers: perConnBuffer, args: []string{"-queue", "20000"}, ramp: true},
+	{name: "pool-refuse", program: "pool", buffers: perConnBuffer, args: []string{"-when-full", "refuse"}, ramp: true},
+	{name: "forked", program: "forked", buffers: "per connection, in a process of its own", throughput: true, ramp: true},
 	{name: "gonet", program: "gonet", buffers: perConnBuffer, throughput: true, ramp: true, quick: true},
 	{name: "busywait", program: "busywait", buffers: sharedBuffer, throughput: true},
 	{name: "select", program: "select", buffers: sharedBuffer, throughput: true, ramp: true},

@@ -11,9 +11,11 @@ import (
 // A rampStep is what one server looked like holding a number of idle connections while the
 // active clients were probing it.
 type rampStep struct {
-	Target      int     `json:"target"` // idle connections asked for
-	Held        int     `json:"held"`   // idle connections the server took in
+	Target      int     `json:"target"`  // idle connections asked for
+	Held        int     `json:"held"`    // idle connections the server took in
+	Waiting     int     `json:"waiting"` // of those, accepted but not answered: queued
 	Refused     int     `json:"refused"`
+	Processes   int     `json:"processes"` // the server's, children included
 	GrowSeconds float64 `json:"grow_s"`
 	Threads     int     `json:"threads"`
 	FDs         int     `json:"fds"`
@@ -79,11 +81,14 @@ func rampOne(ctx context.Context, p plan, bin, mode string) rampRun {
 	}
 	defer ramp.Close()
 	for _, target := range append([]int{0}, p.rampSteps...) {
+		if limit, ok := rampLimit[mode]; ok && target > limit {
+			break
+		}
 		step := rampStep{Target: target}
 		start := time.Now()
 		growErr := ramp.Grow(ctx, target)
 		step.GrowSeconds = time.Since(start).Seconds()
-		step.Held, step.Refused = ramp.Idle(), ramp.Refused()
+		step.Held, step.Waiting, step.Refused = ramp.Idle(), ramp.Waiting(), ramp.Refused()
 		if crash := srv.crash(); crash != "" || growErr != nil {
 			step.Failure = crash
 			if crash == "" {
@@ -94,8 +99,8 @@ func rampOne(ctx context.Context, p plan, bin, mode string) rampRun {
 			return r
 		}
 		probeStep(ctx, p, srv, ramp, &step)
-		logf("ramp %-13s %6d idle: held %5d  threads %5d  RSS %7.1f MiB  CPU %3.0f%%  p99 %7.0fµs  errors %d  others %3.0f%% (%d tries) %s",
-			mode, target, step.Held, step.Threads, float64(step.RSSKiB)/1024, step.CPU, step.P99us, step.Errors, step.Others, step.Attempts, step.Failure)
+		logf("ramp %-13s %6d idle: held %5d (waiting %d)  processes %d  threads %5d  RSS %7.1f MiB  CPU %3.0f%%  p99 %7.0fµs  errors %d  others %3.0f%% (%d tries) %s",
+			mode, target, step.Held, step.Waiting, step.Processes, step.Threads, float64(step.RSSKiB)/1024, step.CPU, step.P99us, step.Errors, step.Others, step.Attempts, step.Failure)
 		r.Steps = append(r.Steps, step)
 		if step.Failure != "" {
 			return r
@@ -108,26 +113,26 @@ func rampOne(ctx context.Context, p plan, bin, mode string) rampRun {
 // measure it, counting the server's CPU time over the probe. A probe the rest of the machine
 // disturbed is repeated, as a throughput run is, and the quietest kept.
 func probeStep(ctx context.Context, p plan, srv *server, ramp *loadgen.Ramp, step *rampStep) {
-	before, err := sampleProc(srv.pid())
+	before, err := sampleServer(srv.pid())
 	if err != nil {
 		step.Failure = err.Error()
 		return
 	}
-	step.Threads, step.FDs, step.RSSKiB = before.threads, before.fds, before.rssKiB
+	step.Threads, step.FDs, step.RSSKiB, step.Processes = before.threads, before.fds, before.rssKiB, before.processes
 	step.KernelStack = kernelStackKiB()
 	best := math.Inf(1)
 	for attempt := 1; attempt <= maxAttempts && ctx.Err() == nil; attempt++ {
 		if attempt > 1 && !p.rampRepeats.allow(p.probe) {
 			return
 		}
-		before, _ := sampleProc(srv.pid())
+		before, _ := sampleServer(srv.pid())
 		gen, busy := selfCPUSeconds(), machineBusySeconds()
 		start := time.Now()
 		res := ramp.Probe(ctx, p.probe)
 		// The probe lasts its window and then the drain of late requests: CPU is shared out
 		// over all of it.
 		secs := time.Since(start).Seconds()
-		after, err := sampleProc(srv.pid())
+		after, err := sampleServer(srv.pid())
 		if err != nil {
 			step.Failure = srv.crash()
 			return

@@ -146,6 +146,7 @@ func summarize(tr throughputResult, modes []string) []summary {
 // rampPoint is the median over rounds of one server at one step of the ramp.
 type rampPoint struct {
 	target, held, refused        int
+	waiting, processes           int
 	threads, fds                 int
 	rssMiB                       float64
 	rssPerConnKiB, kstackPerConn float64
@@ -160,7 +161,7 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 	var out []rampPoint
 	for _, target := range append([]int{0}, steps...) {
 		pt := rampPoint{target: target}
-		var held, refused, threads, fds, rss, perConn, kstack, cpu, p50, p99, p999, others, rate, intended []float64
+		var held, refused, waiting, processes, threads, fds, rss, perConn, kstack, cpu, p50, p99, p999, others, rate, intended []float64
 		for _, r := range runs {
 			if r.Mode != mode {
 				continue
@@ -181,6 +182,7 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 					continue
 				}
 				held, refused = append(held, float64(st.Held)), append(refused, float64(st.Refused))
+				waiting, processes = append(waiting, float64(st.Waiting)), append(processes, float64(st.Processes))
 				threads, fds = append(threads, float64(st.Threads)), append(fds, float64(st.FDs))
 				rss = append(rss, float64(st.RSSKiB)/1024)
 				cpu, others = append(cpu, st.CPU), append(others, st.Others)
@@ -196,6 +198,7 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 		if len(held) > 0 {
 			pt.ok = true
 			pt.held, pt.refused = int(median(held)), int(median(refused))
+			pt.waiting, pt.processes = int(median(waiting)), int(median(processes))
 			pt.threads, pt.fds = int(median(threads)), int(median(fds))
 			pt.rssMiB, pt.cpu, pt.others = median(rss), median(cpu), median(others)
 			pt.p50, pt.p99, pt.p999 = median(p50), median(p99), median(p999)
@@ -318,10 +321,17 @@ func rampTable(res results, p plan) table {
 			if pt.target > 0 && pt.threads > pt.held/2 {
 				kstack = kib(pt.kstackPerConn)
 			}
-			note := ""
-			if pt.refused > 0 {
-				note = fmt.Sprintf("%s refused", thousands(float64(pt.refused)))
+			var notes []string
+			if pt.waiting > 0 {
+				notes = append(notes, fmt.Sprintf("%s waiting", thousands(float64(pt.waiting))))
 			}
+			if pt.refused > 0 {
+				notes = append(notes, fmt.Sprintf("%s refused", thousands(float64(pt.refused))))
+			}
+			if pt.processes > 1 {
+				notes = append(notes, fmt.Sprintf("%s processes", thousands(float64(pt.processes))))
+			}
+			note := strings.Join(notes, ", ")
 			row = append(row, thousands(float64(pt.held)), thousands(float64(pt.threads)),
 				fmt.Sprintf("%.1f MiB", pt.rssMiB), perConn, kstack, fmt.Sprintf("%.0f%%", pt.cpu),
 				thousands(pt.perSecond), thousands(pt.intended), latency(pt.p50), latency(pt.p99), fmt.Sprintf("%.0f%%", pt.others), fmt.Sprint(pt.errors), note)
@@ -440,7 +450,7 @@ func report(res results, p plan, out, chapter string) error {
 		t := rampTable(res, p)
 		fmt.Printf("\nc10k ramp: %d active clients at %.0f req/s each, idle connections added (median of %d rounds)\n\n%s",
 			p.active, p.activeRate, p.rampRounds, t.text())
-		fmt.Fprintf(&md, "**The c10k ramp**: %d active clients sending %s requests a second in all, on a fixed schedule (*active req/s* is what they got answered, *of intended* what the schedule asked; latencies count from the schedule), while idle connections pile up; medians of %d rounds. *RSS/conn* is the growth of the server's resident memory since no idle connection was open, divided by the connections held; *kernel stacks/conn* the same for the machine's kernel stacks, which RSS does not include:\n\n%s\n",
+		fmt.Fprintf(&md, "**The c10k ramp**: %d active clients sending %s requests a second in all, on a fixed schedule (*active req/s* is what they got answered, *of intended* what the schedule asked; latencies count from the schedule), while idle connections pile up; medians of %d rounds. *RSS/conn* is the growth of the server's resident memory since no idle connection was open, divided by the connections held (its children's memory included, summed); *kernel stacks/conn* the same for the machine's kernel stacks, which RSS does not include; a connection *waiting* was accepted but not answered within two seconds:\n\n%s\n",
 			p.active, thousands(p.activeRate), p.rampRounds, t.markdown())
 		for _, c := range rampCharts(res, p) {
 			if err := os.WriteFile(filepath.Join(out, c.file), []byte(c.chart.svg()), 0o644); err != nil {

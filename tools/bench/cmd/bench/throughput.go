@@ -123,10 +123,10 @@ func measure(ctx context.Context, p plan, bin, mode string, sc scenario) run {
 	watch := func(pr loadgen.Progress) {
 		switch {
 		case pr.Phase == "measuring" && pr.Elapsed == 0:
-			before, _ = sampleProc(srv.pid())
+			before, _ = sampleServer(srv.pid())
 			genBefore, busyBefore = selfCPUSeconds(), machineBusySeconds()
 		case pr.Phase == "done":
-			after, _ = sampleProc(srv.pid())
+			after, _ = sampleServer(srv.pid())
 			genAfter, busyAfter = selfCPUSeconds(), machineBusySeconds()
 		}
 	}
