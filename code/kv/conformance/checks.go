@@ -37,6 +37,7 @@ var checks = []check{
 	{"half-close", false, halfClose},
 	{"reset-mid-frame", false, resetMidFrame},
 	{"concurrent-clients", false, concurrentClients},
+	{"linearizable", false, linearizable},
 	{"oversize-length", true, oversizeLength},
 	{"no-fd-leak", true, noFDLeak},
 	{"sigterm", true, exitsOn(syscall.SIGTERM)},
