@@ -15,6 +15,7 @@ import (
 
 func main() {
 	addr := kv.AddrFlag()
+	idle := kv.IdleTimeoutFlag()
 	flag.Parse()
 	kv.ExitOnSignal()
 
@@ -35,6 +36,8 @@ func main() {
 			kv.AcceptFailed(err)
 			continue
 		}
-		sock.ServeConn(conn, store)
+		if err := kv.Serve(sock.NewStream(conn), store, *idle); err != nil {
+			log.Printf("connection fd %d: %v", conn, err)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"log"
 	"runtime"
+	"time"
 
 	"flavors/code/kv"
 	"flavors/code/loopstats"
@@ -17,6 +18,7 @@ import (
 
 func main() {
 	addr := kv.AddrFlag()
+	idle := kv.IdleTimeoutFlag()
 	stats := loopstats.Flag()
 	flag.Parse()
 	kv.ExitOnSignal()
@@ -24,7 +26,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s := newServer(listener, kv.NewStore())
+	s := newServer(listener, kv.NewStore(), *idle)
 	if *stats {
 		loopstats.PrintEverySecond(s.syscalls, s.fruitless)
 	}
@@ -40,17 +42,19 @@ type server struct {
 	listener *sock.Listener
 	store    *kv.Store
 	conns    []*sock.Conn
-	buf      []byte // one read buffer for all: a read is fed to its session before the next
+	buf      []byte        // one read buffer for all: a read is fed to its session before the next
+	idle     time.Duration // close a connection that makes no progress for this long; 0: never
 
 	syscalls  *loopstats.Counter // accept, read and write calls made
 	fruitless *loopstats.Counter // ... that found nothing to do (EAGAIN)
 }
 
-func newServer(l *sock.Listener, store *kv.Store) *server {
+func newServer(l *sock.Listener, store *kv.Store, idle time.Duration) *server {
 	return &server{
 		listener:  l,
 		store:     store,
-		buf:       make([]byte, 64<<10),
+		buf:       make([]byte, kv.ReadBufferSize),
+		idle:      idle,
 		syscalls:  loopstats.NewCounter("syscall"),
 		fruitless: loopstats.NewCounter("fruitless"),
 	}
@@ -79,15 +83,24 @@ func (s *server) acceptOne() {
 		log.Print(err)
 	}
 	if fd >= 0 {
-		s.conns = append(s.conns, sock.NewConn(fd, s.store))
+		c := sock.NewConn(fd, kv.NewSession(s.store))
+		if s.idle > 0 {
+			c.KeepTime(time.Now)
+		}
+		s.conns = append(s.conns, c)
 	}
 }
 
 // serve tries a read, and a write if responses are waiting, on one connection. It reports
-// whether the connection stays open.
+// whether the connection stays open. Its idle timeout is checked on every pass, like
+// everything else here.
 func (s *server) serve(c *sock.Conn) bool {
+	if s.idle > 0 && time.Since(c.LastProgress()) >= s.idle {
+		c.Close(kv.ErrIdle)
+		return false
+	}
 	if c.WantsRead() {
-		n, err := c.Read(s.buf)
+		n, err := c.Receive(s.buf)
 		s.count(n > 0 || !c.WantsRead())
 		if err != nil {
 			c.Close(err)

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"log"
 	"runtime"
+	"time"
 
 	"flavors/code/eventloop"
 	"flavors/code/kv"
@@ -18,6 +19,7 @@ import (
 
 func main() {
 	addr := kv.AddrFlag()
+	idle := kv.IdleTimeoutFlag()
 	stats := loopstats.Flag()
 	flag.Parse()
 	kv.ExitOnSignal()
@@ -25,7 +27,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s, err := newServer(listener, kv.NewStore())
+	s, err := newServer(listener, kv.NewStore(), *idle)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -42,8 +44,9 @@ type server struct {
 	loop     *eventloop.Loop
 	listener *sock.Listener
 	store    *kv.Store
-	conns    []*sock.Conn // indexed by descriptor
-	buf      []byte       // one read buffer for all: a read is fed to its session before the next
+	conns    []*conn       // indexed by descriptor
+	buf      []byte        // one read buffer for all: a read is fed to its session before the next
+	idle     time.Duration // close a connection that makes no progress for this long; 0: never
 
 	// The handlers, made once: a method value made at each Add would allocate.
 	onReadable, onWritable eventloop.Handler
@@ -52,7 +55,13 @@ type server struct {
 	events *loopstats.Counter // events they returned
 }
 
-func newServer(l *sock.Listener, store *kv.Store) (*server, error) {
+// conn is a connection and, with an idle timeout, the timer that checks it.
+type conn struct {
+	*sock.Conn
+	idleTimer *eventloop.Timer
+}
+
+func newServer(l *sock.Listener, store *kv.Store, idle time.Duration) (*server, error) {
 	loop, err := eventloop.New()
 	if err != nil {
 		return nil, err
@@ -61,7 +70,8 @@ func newServer(l *sock.Listener, store *kv.Store) (*server, error) {
 		loop:     loop,
 		listener: l,
 		store:    store,
-		buf:      make([]byte, 64<<10),
+		buf:      make([]byte, kv.ReadBufferSize),
+		idle:     idle,
 		waits:    loopstats.NewCounter("epoll_wait"),
 		events:   loopstats.NewCounter("events"),
 	}
@@ -79,15 +89,30 @@ func (s *server) acceptable(int, eventloop.Mask) {
 }
 
 func (s *server) open(fd int) {
-	c := sock.NewConn(fd, s.store)
+	c := &conn{Conn: sock.NewConn(fd, kv.NewSession(s.store))}
 	if err := s.loop.Add(fd, eventloop.Readable, s.onReadable, s.onWritable); err != nil {
 		c.Close(err)
 		return
 	}
 	if fd >= len(s.conns) {
-		s.conns = append(s.conns, make([]*sock.Conn, fd+1-len(s.conns))...)
+		s.conns = append(s.conns, make([]*conn, fd+1-len(s.conns))...)
 	}
 	s.conns[fd] = c
+	if s.idle > 0 {
+		c.KeepTime(s.loop.Now)
+		c.idleTimer = s.loop.AddTimer(s.loop.Now().Add(s.idle), func() { s.checkIdle(c) })
+	}
+}
+
+// checkIdle runs when c's idle timer is due: it closes c if c made no progress for the
+// whole timeout, and otherwise sets the timer for the deadline its last progress gives.
+func (s *server) checkIdle(c *conn) {
+	due := c.LastProgress().Add(s.idle)
+	if due.After(s.loop.Now()) {
+		s.loop.ResetTimer(c.idleTimer, due)
+		return
+	}
+	s.close(c, kv.ErrIdle)
 }
 
 // readable reads once, feeds, and answers at once.
@@ -101,7 +126,7 @@ func (s *server) open(fd int) {
 // waiting for EPOLLOUT first would cost an epoll_ctl and another wake-up per request.
 func (s *server) readable(fd int, ready eventloop.Mask) {
 	c := s.conns[fd]
-	n, err := c.Read(s.buf)
+	n, err := c.Receive(s.buf)
 	if err == nil && ready&eventloop.PeerClosed != 0 && n < len(s.buf) {
 		// The FIN came after everything this read took: reading again would
 		// only return 0.
@@ -123,7 +148,7 @@ func (s *server) writable(fd int, _ eventloop.Mask) {
 // settle closes c if it is over; otherwise it asks the loop for exactly the readiness c can
 // use now. Readable while the peer may still send. Writable only while responses wait: a
 // level-triggered EPOLLOUT on a socket with room in its buffer would end every wait at once.
-func (s *server) settle(c *sock.Conn, err error) {
+func (s *server) settle(c *conn, err error) {
 	if err != nil || c.Done() {
 		s.close(c, err)
 		return
@@ -143,9 +168,12 @@ func (s *server) settle(c *sock.Conn, err error) {
 // close takes c out of the loop, then closes it. The other order would leave the
 // registration behind if the socket were still open elsewhere (a dup, a forked child), and
 // events for a descriptor number the next accept may hand out again.
-func (s *server) close(c *sock.Conn, err error) {
+func (s *server) close(c *conn, err error) {
 	s.loop.Remove(c.FD)
 	s.conns[c.FD] = nil
+	if c.idleTimer != nil {
+		s.loop.StopTimer(c.idleTimer)
+	}
 	c.Close(err)
 }
 

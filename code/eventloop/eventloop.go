@@ -10,8 +10,10 @@
 package eventloop
 
 import (
+	"container/heap"
 	"errors"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -32,9 +34,11 @@ type Handler func(fd int, ready Mask)
 
 // Loop watches descriptors and dispatches their readiness to handlers.
 type Loop struct {
-	poller          // the kernel's side: one implementation per kernel
-	files   []file  // indexed by descriptor, like ae's events array
-	fired   []event // what the last wait reported, like ae's fired array
+	poller            // the kernel's side: one implementation per kernel
+	files   []file    // indexed by descriptor, like ae's events array
+	fired   []event   // what the last wait reported, like ae's fired array
+	timers  timerHeap // time events, the nearest first
+	now     time.Time // read once per wake-up, when first asked for; zero until then
 	stopped bool
 
 	// AfterWait, if set, is called after every wait with the number of events it
@@ -124,11 +128,13 @@ func (l *Loop) added(fd int) bool {
 	return fd >= 0 && fd < len(l.files) && l.files[fd].added
 }
 
-// Run waits and dispatches until a handler calls Stop, or the wait fails.
+// Run waits and dispatches until a handler calls Stop, or the wait fails. The nearest
+// timer bounds each wait; timers that are due run after the descriptors' handlers.
 func (l *Loop) Run() error {
 	l.stopped = false
 	for !l.stopped {
-		n, err := l.wait(l.fired)
+		n, err := l.wait(l.fired, l.untilNextTimer())
+		l.now = time.Time{} // a new wake-up: Now reads the clock again
 		if err == unix.EINTR {
 			// A signal handler ran on this thread: Go preempts goroutines with
 			// SIGURG, and other signals land on any thread. The kernel never
@@ -144,6 +150,7 @@ func (l *Loop) Run() error {
 		for _, ev := range l.fired[:n] {
 			l.dispatch(ev)
 		}
+		l.runTimers()
 	}
 	return nil
 }
@@ -169,3 +176,85 @@ func (l *Loop) Stop() { l.stopped = true }
 
 // Close releases the kernel's side of the loop. The descriptors it watched stay open.
 func (l *Loop) Close() error { return l.poller.close() }
+
+// Timer is a time event: its function runs on the loop once the loop's clock reaches its
+// moment.
+type Timer struct {
+	at    time.Time
+	fn    func()
+	index int // its place in the heap; -1 once it ran or was stopped
+}
+
+// AddTimer makes fn run on the loop at, or as soon after at as the loop gets to it.
+func (l *Loop) AddTimer(at time.Time, fn func()) *Timer {
+	t := &Timer{at: at, fn: fn}
+	heap.Push(&l.timers, t)
+	return t
+}
+
+// ResetTimer moves t to a new moment, whether it was still pending, ran or was stopped.
+func (l *Loop) ResetTimer(t *Timer, at time.Time) {
+	t.at = at
+	if t.index >= 0 {
+		heap.Fix(&l.timers, t.index)
+	} else {
+		heap.Push(&l.timers, t)
+	}
+}
+
+// StopTimer keeps t from running; stopping a timer that ran or was stopped does nothing.
+func (l *Loop) StopTimer(t *Timer) {
+	if t.index >= 0 {
+		heap.Remove(&l.timers, t.index)
+	}
+}
+
+// Now is the loop's clock: read at the first call after each wake-up, the same for every
+// handler and timer of that turn.
+func (l *Loop) Now() time.Time {
+	if l.now.IsZero() {
+		l.now = time.Now()
+	}
+	return l.now
+}
+
+// untilNextTimer is how long the next wait may sleep: until the nearest timer, or without
+// limit (-1) if there is none.
+func (l *Loop) untilNextTimer() time.Duration {
+	if len(l.timers) == 0 {
+		return -1
+	}
+	return max(0, time.Until(l.timers[0].at))
+}
+
+// runTimers runs every timer that is due. A timer that a function adds or resets for a
+// moment already past runs in this same pass.
+func (l *Loop) runTimers() {
+	for len(l.timers) > 0 && !l.timers[0].at.After(l.Now()) {
+		t := heap.Pop(&l.timers).(*Timer)
+		t.fn()
+	}
+}
+
+// timerHeap is a min-heap of timers by moment, for container/heap.
+type timerHeap []*Timer
+
+func (h timerHeap) Len() int           { return len(h) }
+func (h timerHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *timerHeap) Push(x any) {
+	t := x.(*Timer)
+	t.index = len(*h)
+	*h = append(*h, t)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	t.index = -1
+	*h = old[:len(old)-1]
+	return t
+}

@@ -6,6 +6,7 @@ package eventloop
 
 import (
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -55,9 +56,15 @@ func (p *poller) changeFilter(fd, filter int, was, is bool) {
 	p.changes = append(p.changes, ch)
 }
 
-// wait sleeps until something is ready, and translates what the kernel reports into fired.
-func (p *poller) wait(fired []event) (int, error) {
-	n, err := unix.Kevent(p.kq, nil, p.events, nil)
+// wait sleeps until something is ready or timeout has passed (negative: no limit), and
+// translates what the kernel reports into fired.
+func (p *poller) wait(fired []event, timeout time.Duration) (int, error) {
+	var limit *unix.Timespec // nil: no limit
+	if timeout >= 0 {
+		ts := unix.NsecToTimespec(timeout.Nanoseconds())
+		limit = &ts
+	}
+	n, err := unix.Kevent(p.kq, nil, p.events, limit)
 	if err != nil {
 		return 0, err
 	}

@@ -4,6 +4,7 @@ package eventloop
 
 import (
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -57,9 +58,16 @@ func epollEvents(m Mask) uint32 {
 	return e
 }
 
-// wait sleeps until something is ready, and translates what the kernel reports into fired.
-func (p *poller) wait(fired []event) (int, error) {
-	n, err := unix.EpollWait(p.epfd, p.events, -1)
+// wait sleeps until something is ready or timeout has passed (negative: no limit), and
+// translates what the kernel reports into fired.
+func (p *poller) wait(fired []event, timeout time.Duration) (int, error) {
+	ms := -1
+	if timeout >= 0 {
+		// Rounded up to epoll's milliseconds: rounded down, a timer due in half a
+		// millisecond would make the loop wake, find nothing due, and spin until it is.
+		ms = int((timeout + time.Millisecond - 1) / time.Millisecond)
+	}
+	n, err := unix.EpollWait(p.epfd, p.events, ms)
 	if err != nil {
 		return 0, err
 	}

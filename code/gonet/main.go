@@ -14,6 +14,7 @@ import (
 
 func main() {
 	addr := kv.AddrFlag()
+	idle := kv.IdleTimeoutFlag()
 	flag.Parse()
 	kv.ExitOnSignal()
 
@@ -31,7 +32,7 @@ func main() {
 			continue
 		}
 		go func() {
-			if err := kv.ServeConn(conn, store); err != nil {
+			if err := kv.Serve(conn, store, *idle); err != nil {
 				log.Printf("connection %v: %v", conn.RemoteAddr(), err)
 			}
 		}()

@@ -20,6 +20,7 @@ const (
 	Get         = 1
 	GetResponse = 2
 	PutOrUpdate = 3
+	Append      = 4
 )
 
 // MaxFrame is the largest body a server accepts. A peer that announces a

@@ -22,9 +22,14 @@ func FuzzSession(f *testing.F) {
 	f.Add(header(1<<32-1), []byte{2})
 	f.Add([]byte{0, 0, 0, 3, 0xff, 0xff, 0xff, 0, 0}, []byte{4})
 	f.Add(frames(f, &kvpb.KeyValueMessage{Kind: kv.Get, Key: "k"}), []byte{})
+	big := frames(f, &kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Key: "b", Value: string(make([]byte, 40_000))})
+	for range 5 {
+		big = append(big, frames(f, &kvpb.KeyValueMessage{Kind: kv.Get, Key: "b"}, &kvpb.KeyValueMessage{Kind: kv.Append, Key: "b", Value: "x"})...)
+	}
+	f.Add(big, []byte{200, 7, 255})
 	f.Fuzz(func(t *testing.T, stream, cuts []byte) {
 		wantOut, wantErr := feedWhole(stream)
-		gotOut, gotErr := feedInPieces(stream, cuts)
+		gotOut, gotErr := feedInPieces(t, stream, cuts)
 		if !errors.Is(gotErr, wantErr) {
 			t.Fatalf("in pieces: err %v; at once: %v", gotErr, wantErr)
 		}
@@ -35,27 +40,49 @@ func FuzzSession(f *testing.F) {
 	})
 }
 
-func feedWhole(stream []byte) ([]byte, error) {
-	s := kv.NewSession(kv.NewStore())
-	err := s.Feed(stream)
-	return bytes.Clone(s.Output()), err
+// maxPending is the most output a session may hold: highWater, plus one
+// answer that crossed it (at most a frame).
+const maxPending = 64<<10 + 4 + kv.MaxFrame
+
+// drain writes everything the session has to say, resumed answers included.
+func drain(s *kv.Session) []byte {
+	var out []byte
+	for len(s.Output()) > 0 {
+		out = append(out, s.Output()...)
+		s.Written(len(s.Output()))
+	}
+	return out
 }
 
-func feedInPieces(stream, cuts []byte) ([]byte, error) {
+func feedWhole(stream []byte) ([]byte, error) {
+	s := kv.NewSession(kv.NewStore())
+	s.Feed(stream)
+	return drain(s), s.Err()
+}
+
+func feedInPieces(t *testing.T, stream, cuts []byte) ([]byte, error) {
 	s := kv.NewSession(kv.NewStore())
 	var out []byte
-	for i := 0; len(stream) > 0; i++ {
+	for i := 0; len(stream) > 0 && s.Err() == nil; i++ {
+		if len(s.Output()) > maxPending {
+			t.Fatalf("%d bytes of output pending", len(s.Output()))
+		}
+		if !s.WantsInput() {
+			// A server writes before it reads again; write half.
+			half := (len(s.Output()) + 1) / 2
+			out = append(out, s.Output()[:half]...)
+			s.Written(half)
+			continue
+		}
 		n := len(stream)
 		if len(cuts) > 0 {
 			n = min(n, int(cuts[i%len(cuts)])+1)
 		}
-		if err := s.Feed(stream[:n]); err != nil {
-			return append(out, s.Output()...), err
-		}
+		s.Feed(stream[:n])
 		stream = stream[n:]
 		half := len(s.Output()) / 2
 		out = append(out, s.Output()[:half]...)
 		s.Written(half)
 	}
-	return append(out, s.Output()...), nil
+	return append(out, drain(s)...), s.Err()
 }

@@ -3,6 +3,7 @@
 package kv
 
 import (
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"flavors/code/kv/kvpb"
@@ -28,6 +29,12 @@ func handle(dst []byte, s *Store, body []byte, req, resp *kvpb.KeyValueMessage) 
 		s.Put(req.Key, req.Value)
 		resp.Kind = PutOrUpdate
 		resp.Key = req.Key
+	case Append:
+		resp.Kind = Append
+		resp.Key = req.Key
+		if !s.Append(req.Key, req.Value, maxValueLen(req.Key)) {
+			resp.Status = kvpb.Status_NotOk
+		}
 	case Get:
 		value, ok := s.Get(req.Key)
 		resp.Kind = GetResponse
@@ -41,4 +48,22 @@ func handle(dst []byte, s *Store, body []byte, req, resp *kvpb.KeyValueMessage) 
 		resp.Status = kvpb.Status_NotOk
 	}
 	return AppendFrame(dst, resp)
+}
+
+// maxValueLen is the longest value key may hold and still be answered in one
+// frame: a get's answer is the kind (tag and varint 2), the key field, and the
+// value field (tag, length varint, bytes), and must fit in MaxFrame.
+func maxValueLen(key string) int {
+	room := MaxFrame - 2
+	if key != "" {
+		room -= 1 + protowire.SizeBytes(len(key))
+	}
+	// The value's own length varint depends on the length: start from the
+	// longest candidate and step down until tag, varint and bytes fit.
+	for n := room - 1; n > 0; n-- {
+		if 1+protowire.SizeBytes(n) <= room {
+			return n
+		}
+	}
+	return 0
 }

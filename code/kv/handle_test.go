@@ -3,6 +3,7 @@
 package kv_test
 
 import (
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -39,6 +40,14 @@ func TestHandle(t *testing.T) {
 			&kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Key: "k"}},
 		{"get after update", body(t, &kvpb.KeyValueMessage{Kind: kv.Get, Key: "k"}),
 			&kvpb.KeyValueMessage{Kind: kv.GetResponse, Key: "k", Value: "w"}},
+		{"append", body(t, &kvpb.KeyValueMessage{Kind: kv.Append, Key: "k", Value: "xy"}),
+			&kvpb.KeyValueMessage{Kind: kv.Append, Key: "k"}},
+		{"get after append", body(t, &kvpb.KeyValueMessage{Kind: kv.Get, Key: "k"}),
+			&kvpb.KeyValueMessage{Kind: kv.GetResponse, Key: "k", Value: "wxy"}},
+		{"append to a key never put", body(t, &kvpb.KeyValueMessage{Kind: kv.Append, Key: "fresh", Value: "z"}),
+			&kvpb.KeyValueMessage{Kind: kv.Append, Key: "fresh"}},
+		{"get after append to nothing", body(t, &kvpb.KeyValueMessage{Kind: kv.Get, Key: "fresh"}),
+			&kvpb.KeyValueMessage{Kind: kv.GetResponse, Key: "fresh", Value: "z"}},
 		{"get missing", body(t, &kvpb.KeyValueMessage{Kind: kv.Get, Key: "nope"}),
 			&kvpb.KeyValueMessage{Kind: kv.GetResponse, Key: "nope", Status: notOk}},
 		{"a response kind as a request", body(t, &kvpb.KeyValueMessage{Kind: kv.GetResponse, Key: "k"}),
@@ -64,5 +73,36 @@ func TestHandle(t *testing.T) {
 	}
 	if _, ok := store.Get("nope"); ok {
 		t.Error("a get created its key")
+	}
+}
+
+// TestAppendUpToOneFrame fills a key by appends to exactly the longest value
+// a get can answer, then checks one byte more is refused.
+func TestAppendUpToOneFrame(t *testing.T) {
+	store := kv.NewStore()
+	const key = "big"
+	// A get answer: kind (2 bytes), key field (1 + 1 + 3), value field (1 +
+	// 3-byte length + value): 11 bytes of framing around the value.
+	longest := kv.MaxFrame - 11
+	appendOf := func(value string) *kvpb.KeyValueMessage {
+		out := kv.Handle(nil, store, body(t, &kvpb.KeyValueMessage{Kind: kv.Append, Key: key, Value: value}))
+		return decodeAll(t, out)[0]
+	}
+	half := strings.Repeat("a", longest/2)
+	if r := appendOf(half); r.Status != kvpb.Status_Ok {
+		t.Fatalf("first half refused: %v", r)
+	}
+	if r := appendOf(strings.Repeat("b", longest-len(half))); r.Status != kvpb.Status_Ok {
+		t.Fatalf("append up to exactly one frame refused: %v", r)
+	}
+	if r := appendOf("c"); r.Status != notOk || r.Kind != kv.Append || r.Key != key {
+		t.Fatalf("append past one frame answered %v, want kind 4, the key, NotOk", r)
+	}
+	get := kv.Handle(nil, store, body(t, &kvpb.KeyValueMessage{Kind: kv.Get, Key: key}))
+	if len(get) != 4+kv.MaxFrame {
+		t.Fatalf("the get answer is %d bytes, want a frame of exactly MaxFrame", len(get))
+	}
+	if v := decodeAll(t, get)[0].Value; len(v) != longest || strings.Contains(v, "c") {
+		t.Fatalf("value is %d bytes after the refused append, want %d unchanged", len(v), longest)
 	}
 }

@@ -3,17 +3,29 @@
 package kv
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // AddrFlag defines -addr on the default flag set; call it before flag.Parse.
 func AddrFlag() *string {
 	return flag.String("addr", "127.0.0.1:7070", "listen on `host:port` (port 0 picks a free port)")
 }
+
+// IdleTimeoutFlag defines -idle-timeout: how long a connection may make no
+// progress (no request answered, no answer byte taken) before it is closed.
+func IdleTimeoutFlag() *time.Duration {
+	return flag.Duration("idle-timeout", 0, "close a connection that makes no progress for this `long` (0: never)")
+}
+
+// ErrIdle is why a server closed a connection that made no progress within
+// its idle timeout.
+var ErrIdle = errors.New("no progress within the idle timeout")
 
 // Announce tells whoever started the server that it accepts connections now,
 // on this address. Tests and the site read this line to learn the port, so it

@@ -5,32 +5,62 @@ package kv
 import (
 	"errors"
 	"io"
-	"net"
+	"os"
+	"time"
 )
 
-// ServeConn answers requests on conn until the peer closes (nil) or the connection or
-// the protocol breaks (the error). It closes conn.
-func ServeConn(conn net.Conn, store *Store) error {
+// ReadBufferSize is the most a server takes from a connection in one read:
+// enough for a pipelining client's burst in one system call.
+const ReadBufferSize = 64 << 10
+
+// Stream is a connection as a blocking server sees it.
+type Stream interface {
+	io.ReadWriteCloser
+	SetReadDeadline(t time.Time) error
+	SetWriteDeadline(t time.Time) error
+}
+
+// Serve answers requests on conn until the peer closes (nil), the connection
+// or the protocol breaks, or, if idle > 0, the peer makes no progress for
+// that long (os.ErrDeadlineExceeded). It closes conn.
+func Serve(conn Stream, store *Store, idle time.Duration) error {
 	defer conn.Close()
 	session := NewSession(store)
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, ReadBufferSize)
+	lastProgress := time.Now()
+	var readErr error
 	for {
-		n, readErr := conn.Read(buf)
-		feedErr := session.Feed(buf[:n])
-		if out := session.Output(); len(out) > 0 {
-			// A zero-length Write would still cost a system call.
-			if _, err := conn.Write(out); err != nil {
+		// Answers first: before reading more, and before acting on a read's error.
+		for out := session.Output(); len(out) > 0; out = session.Output() {
+			if idle > 0 {
+				conn.SetWriteDeadline(time.Now().Add(idle))
+			}
+			n, err := conn.Write(out)
+			session.Written(n) // may handle held requests: Output can grow again
+			if n > 0 && idle > 0 {
+				lastProgress = time.Now()
+			}
+			if err != nil && !(n > 0 && errors.Is(err, os.ErrDeadlineExceeded)) {
 				return err
 			}
-			session.Written(len(out))
 		}
 		switch {
-		case feedErr != nil:
-			return feedErr
+		case session.Err() != nil:
+			return session.Err()
 		case errors.Is(readErr, io.EOF):
 			return nil
 		case readErr != nil:
 			return readErr
+		}
+		if idle > 0 {
+			conn.SetReadDeadline(lastProgress.Add(idle))
+		}
+		var n int
+		n, readErr = conn.Read(buf)
+		before := session.Handled()
+		session.Feed(buf[:n])
+		if session.Handled() != before && idle > 0 {
+			lastProgress = time.Now()
 		}
 	}
 }

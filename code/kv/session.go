@@ -14,15 +14,25 @@ import (
 // of its life; ordinary requests fit well inside this.
 const keepBuffer = 64 << 10
 
+// A session answers no request while highWater bytes of answers are unsent,
+// and starts again once they are down to lowWater. The gap keeps a connection
+// whose peer reads slowly from flipping between the two on every write.
+const (
+	highWater = 64 << 10
+	lowWater  = 16 << 10
+)
+
 // Session is the protocol side of one connection, with no I/O in it: bytes
 // received go in, framed responses come out in request order. Every server
 // mode uses it.
 type Session struct {
 	store   *Store
-	partial []byte // the start of a frame that has not fully arrived
+	held    []byte // read, not yet handled: a frame's start, or frames held back while paused
 	out     []byte // framed responses; out[:sent] is already written
 	sent    int
-	err     error // sticky: once the peer broke the protocol, stay broken
+	paused  bool   // highWater reached: handle nothing until the output drains to lowWater
+	handled uint64 // requests answered, ever
+	err     error  // sticky: once the peer broke the protocol, stay broken
 
 	// Reused for every request, so handling one allocates only what the
 	// decoded strings need.
@@ -34,29 +44,46 @@ func NewSession(s *Store) *Session {
 }
 
 // Feed takes bytes read from the peer (split anywhere, many frames at once);
-// each complete frame is handled and its response appended to the output.
-// ErrFrameTooLarge → close. p is not retained: the caller may reuse it.
+// each complete frame is handled and its response appended to the output,
+// until the output reaches highWater; the rest is held. Call it only while
+// WantsInput, or the bytes it holds are no longer bounded. ErrFrameTooLarge →
+// close once the output is written. p is not retained: the caller may reuse it.
 func (s *Session) Feed(p []byte) error {
 	if s.err != nil {
 		return s.err
 	}
 	s.compactOutput()
-	if len(s.partial) > 0 {
+	if s.paused {
+		s.held = append(s.held, p...)
+		return nil
+	}
+	if len(s.held) > 0 {
 		var err error
-		if p, err = s.completePartial(p); err != nil {
+		if p, err = s.completeHeld(p); err != nil {
 			return s.fail(err)
 		}
-		if len(s.partial) > 0 {
-			return nil // p went into the partial frame, which is still short
+		if len(s.held) > 0 {
+			return nil // p went into the held frame, which is still short
 		}
 	}
 	rest, err := s.handleFrames(p)
 	if err != nil {
 		return s.fail(err)
 	}
-	s.partial = append(s.partial, rest...)
+	s.held = append(s.held, rest...)
 	return nil
 }
+
+// WantsInput reports whether the caller should read more from the peer: not
+// while answers are backed up, and not once the stream is broken.
+func (s *Session) WantsInput() bool { return !s.paused && s.err == nil }
+
+// Err is the sticky protocol error, if the peer broke the protocol.
+func (s *Session) Err() error { return s.err }
+
+// Handled counts the requests answered so far: a connection's progress, for
+// servers that close connections that make none.
+func (s *Session) Handled() uint64 { return s.handled }
 
 // Output returns the responses not yet written. The slice is valid until the
 // next Feed or Written.
@@ -64,7 +91,9 @@ func (s *Session) Output() []byte {
 	return s.out[s.sent:]
 }
 
-// Written records that the first n bytes of Output() went out.
+// Written records that the first n bytes of Output() went out. If that
+// drains a paused session's output to lowWater, the frames it held are
+// handled, and Output may grow again.
 func (s *Session) Written(n int) {
 	if n < 0 || n > len(s.out)-s.sent {
 		panic("kv: Session.Written beyond Output")
@@ -73,18 +102,38 @@ func (s *Session) Written(n int) {
 	if s.sent == len(s.out) {
 		s.out, s.sent = shrink(s.out), 0
 	}
+	if s.paused && len(s.out)-s.sent <= lowWater {
+		s.resume()
+	}
+}
+
+// resume handles the frames held while paused, until they run out or the
+// output is full again.
+func (s *Session) resume() {
+	s.paused = false
+	s.compactOutput()
+	rest, err := s.handleFrames(s.held)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	s.held = s.held[:copy(s.held, rest)]
+	if len(s.held) == 0 {
+		s.held = shrink(s.held)
+	}
 }
 
 func (s *Session) fail(err error) error {
 	s.err = err
-	s.partial = nil
+	s.held = nil
 	return err
 }
 
-// handleFrames handles every whole frame at the front of p in place, without
-// copying it, and returns what is left: the beginning of a frame, if any.
+// handleFrames handles whole frames at the front of p in place, without
+// copying them, until the output reaches highWater, and returns what is left:
+// the beginning of a frame, or whole frames too if it paused.
 func (s *Session) handleFrames(p []byte) ([]byte, error) {
-	for len(p) >= headerLen {
+	for !s.paused && len(p) >= headerLen {
 		n, err := bodyLen(p)
 		if err != nil {
 			return nil, err
@@ -92,38 +141,48 @@ func (s *Session) handleFrames(p []byte) ([]byte, error) {
 		if len(p) < headerLen+n {
 			break
 		}
-		s.out = handle(s.out, s.store, p[headerLen:headerLen+n], &s.req, &s.resp)
+		s.answer(p[headerLen : headerLen+n])
 		p = p[headerLen+n:]
 	}
 	return p, nil
 }
 
-// completePartial moves bytes from p into the buffered partial frame, no more
-// than that one frame needs, handles the frame once it is whole, and returns
-// the rest of p.
-func (s *Session) completePartial(p []byte) ([]byte, error) {
+// answer handles one request body, and pauses the session if that backed
+// its output up to highWater.
+func (s *Session) answer(body []byte) {
+	s.out = handle(s.out, s.store, body, &s.req, &s.resp)
+	s.handled++
+	if len(s.out)-s.sent >= highWater {
+		s.paused = true
+	}
+}
+
+// completeHeld moves bytes from p into the held partial frame, no more than
+// that one frame needs, handles the frame once it is whole, and returns the
+// rest of p.
+func (s *Session) completeHeld(p []byte) ([]byte, error) {
 	for {
 		need := headerLen
-		if len(s.partial) >= headerLen {
-			n, err := bodyLen(s.partial)
+		if len(s.held) >= headerLen {
+			n, err := bodyLen(s.held)
 			if err != nil {
 				return nil, err
 			}
 			need += n
-			if len(s.partial) == need {
-				s.out = handle(s.out, s.store, s.partial[headerLen:], &s.req, &s.resp)
-				s.partial = shrink(s.partial)
+			if len(s.held) == need {
+				s.answer(s.held[headerLen:])
+				s.held = shrink(s.held)
 				return p, nil
 			}
 			// The length is known and allowed: make room once, not by
 			// doubling as the body trickles in.
-			s.partial = slices.Grow(s.partial, need-len(s.partial))
+			s.held = slices.Grow(s.held, need-len(s.held))
 		}
 		if len(p) == 0 {
 			return p, nil
 		}
-		k := min(need-len(s.partial), len(p))
-		s.partial = append(s.partial, p[:k]...)
+		k := min(need-len(s.held), len(p))
+		s.held = append(s.held, p[:k]...)
 		p = p[k:]
 	}
 }

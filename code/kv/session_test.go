@@ -5,6 +5,7 @@ package kv_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"runtime"
 	"testing"
 
@@ -165,6 +166,85 @@ func TestSessionPartialWrites(t *testing.T) {
 	}
 	if got := decodeAll(t, written); len(got) != 15 {
 		t.Fatalf("%d responses, want 15", len(got))
+	}
+}
+
+// TestSessionBackpressure is the amplification attack in miniature: one put
+// of a 200 KB value, then 64 gets of it in a single Feed, nothing written.
+// The session must stop answering once 64 KiB are unsent (so it holds one
+// answer, not 64), refuse input until the output drains, and then deliver
+// all 64 answers, in order, as the output is written.
+func TestSessionBackpressure(t *testing.T) {
+	s := kv.NewSession(kv.NewStore())
+	value := string(bytes.Repeat([]byte("v"), 200_000))
+	var stream []byte
+	stream = append(stream, frames(t, &kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Key: "big", Value: value})...)
+	for i := range 64 {
+		stream = append(stream, frames(t, &kvpb.KeyValueMessage{Kind: kv.Get, Key: "big", Value: fmt.Sprint(i)})...)
+	}
+	if err := s.Feed(stream); err != nil {
+		t.Fatal(err)
+	}
+	// The put's answer is tiny; the first get's pushes the output past 64 KiB.
+	if got := s.Handled(); got != 2 {
+		t.Fatalf("handled %d requests with nothing written, want 2 (the put and one get)", got)
+	}
+	if s.WantsInput() {
+		t.Fatal("a session with 200 KB of unsent answers still wants input")
+	}
+	var written []byte
+	for len(s.Output()) > 0 {
+		if len(s.Output()) > 64<<10+210_000 {
+			t.Fatalf("%d bytes of output pending: more than 64 KiB plus one answer", len(s.Output()))
+		}
+		n := min(len(s.Output()), 50_000) // a socket taking 50 KB at a time
+		written = append(written, s.Output()[:n]...)
+		s.Written(n)
+	}
+	if !s.WantsInput() {
+		t.Fatal("the output drained but the session still refuses input")
+	}
+	got := decodeAll(t, written)
+	if len(got) != 65 {
+		t.Fatalf("%d answers once everything was written, want 65", len(got))
+	}
+	for i, m := range got[1:] {
+		if m.Kind != kv.GetResponse || len(m.Value) != len(value) {
+			t.Fatalf("answer %d: kind %d, %d bytes", i+1, m.Kind, len(m.Value))
+		}
+	}
+	if s.Handled() != 65 {
+		t.Fatalf("Handled = %d, want 65", s.Handled())
+	}
+}
+
+// TestSessionHoldsWhatArrivesWhilePaused: bytes fed to a paused session,
+// including a frame split across Feeds, are answered once it resumes.
+func TestSessionHoldsWhatArrivesWhilePaused(t *testing.T) {
+	s := kv.NewSession(kv.NewStore())
+	value := string(bytes.Repeat([]byte("v"), 100_000))
+	if err := s.Feed(frames(t,
+		&kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Key: "big", Value: value},
+		&kvpb.KeyValueMessage{Kind: kv.Get, Key: "big"})); err != nil {
+		t.Fatal(err)
+	}
+	if s.WantsInput() {
+		t.Fatal("not paused after a 100 KB answer")
+	}
+	late := frames(t, &kvpb.KeyValueMessage{Kind: kv.Get, Key: "missing"})
+	for _, piece := range [][]byte{late[:3], late[3:]} {
+		if err := s.Feed(piece); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var written []byte
+	for len(s.Output()) > 0 {
+		written = append(written, s.Output()...)
+		s.Written(len(s.Output()))
+	}
+	got := decodeAll(t, written)
+	if len(got) != 3 || got[2].Key != "missing" || got[2].Status != notOk {
+		t.Fatalf("got %d answers, last %v; want the get of a missing key answered third", len(got), got[len(got)-1])
 	}
 }
 

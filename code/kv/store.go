@@ -28,3 +28,17 @@ func (s *Store) Put(key, value string) {
 	defer s.mu.Unlock()
 	s.m[key] = value
 }
+
+// Append adds suffix to the end of key's value (a key never put counts as
+// empty), unless the result would be longer than maxLen; it reports whether
+// it did.
+func (s *Store) Append(key, suffix string, maxLen int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.m[key]
+	if len(old)+len(suffix) > maxLen {
+		return false
+	}
+	s.m[key] = old + suffix
+	return true
+}

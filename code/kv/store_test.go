@@ -26,6 +26,25 @@ func TestStore(t *testing.T) {
 	}
 }
 
+func TestStoreAppend(t *testing.T) {
+	s := kv.NewStore()
+	if !s.Append("a", "x", 10) || !s.Append("a", "yz", 10) {
+		t.Fatal("appends within the limit refused")
+	}
+	if v, ok := s.Get("a"); !ok || v != "xyz" {
+		t.Fatalf("after two appends a = %q, %v; want xyz (a key never put counts as empty)", v, ok)
+	}
+	if s.Append("a", "12345678", 10) {
+		t.Fatal("an append past maxLen was applied")
+	}
+	if v, _ := s.Get("a"); v != "xyz" {
+		t.Fatalf("a refused append changed the value to %q", v)
+	}
+	if !s.Append("a", "1234567", 10) {
+		t.Fatal("an append to exactly maxLen was refused")
+	}
+}
+
 // TestStoreConcurrent lets writers and readers race on shared and private
 // keys; run under -race it proves the locking, and the final reads prove no
 // put was lost.
@@ -43,10 +62,14 @@ func TestStoreConcurrent(t *testing.T) {
 				if v, ok := s.Get("shared"); !ok || v == "" {
 					t.Errorf("shared = %q, %v", v, ok)
 				}
+				s.Append("appended", "x", 1<<20)
 			}
 		}()
 	}
 	wg.Wait()
+	if v, _ := s.Get("appended"); len(v) != workers*rounds {
+		t.Fatalf("%d concurrent appends left a value of %d bytes: appends were lost", workers*rounds, len(v))
+	}
 	for w := range workers {
 		for i := range rounds {
 			key := fmt.Sprintf("w%d-%d", w, i)

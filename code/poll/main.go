@@ -5,6 +5,8 @@
 package main
 
 import (
+	"time"
+
 	"golang.org/x/sys/unix"
 
 	"flavors/code/scanloop"
@@ -22,7 +24,7 @@ type poller struct {
 }
 
 // Wait fills the array again, entry by entry, and the kernel walks all of it again.
-func (p *poller) Wait(listener int, conns []*sock.Conn) (int, error) {
+func (p *poller) Wait(listener int, conns []*sock.Conn, timeout time.Duration) (int, error) {
 	p.fds = append(p.fds[:0], unix.PollFd{Fd: int32(listener), Events: unix.POLLIN})
 	for _, c := range conns {
 		var events int16
@@ -34,8 +36,14 @@ func (p *poller) Wait(listener int, conns []*sock.Conn) (int, error) {
 		}
 		p.fds = append(p.fds, unix.PollFd{Fd: int32(c.FD), Events: events})
 	}
+	ms := -1 // no limit
+	if timeout >= 0 {
+		// Rounded up: rounded down, a wait due in half a millisecond would return at
+		// once, find nothing due, and spin until it is.
+		ms = int((timeout + time.Millisecond - 1) / time.Millisecond)
+	}
 	for {
-		n, err := unix.Poll(p.fds, -1)
+		n, err := unix.Poll(p.fds, ms)
 		if err != unix.EINTR {
 			return n, err
 		}

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"log"
 	"runtime"
+	"time"
 
 	"flavors/code/kv"
 	"flavors/code/loopstats"
@@ -17,8 +18,9 @@ import (
 
 // Waiter is a readiness call that takes every descriptor on every call.
 type Waiter interface {
-	// Wait sleeps until the listener or one of conns is ready, and returns how many are.
-	Wait(listener int, conns []*sock.Conn) (int, error)
+	// Wait sleeps until the listener or one of conns is ready, or timeout has passed
+	// (negative: no limit), and returns how many are ready.
+	Wait(listener int, conns []*sock.Conn, timeout time.Duration) (int, error)
 	// ListenerReady reports whether the last Wait found a connection waiting.
 	ListenerReady() bool
 	// Ready reports what the last Wait found for conns[i]. A connection accepted since
@@ -32,6 +34,7 @@ type Waiter interface {
 // the -stats line.
 func Main(name string, w Waiter) {
 	addr := kv.AddrFlag()
+	idle := kv.IdleTimeoutFlag()
 	stats := loopstats.Flag()
 	flag.Parse()
 	kv.ExitOnSignal()
@@ -39,7 +42,7 @@ func Main(name string, w Waiter) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s := newServer(name, w, listener, kv.NewStore())
+	s := newServer(name, w, listener, kv.NewStore(), *idle)
 	if *stats {
 		loopstats.PrintEverySecond(s.calls, s.passed, s.ready, s.refused)
 	}
@@ -53,7 +56,8 @@ type server struct {
 	listener *sock.Listener
 	store    *kv.Store
 	conns    []*sock.Conn
-	buf      []byte // one read buffer for all: a read is fed to its session before the next
+	buf      []byte        // one read buffer for all: a read is fed to its session before the next
+	idle     time.Duration // close a connection that makes no progress for this long; 0: never
 
 	calls   *loopstats.Counter // readiness calls
 	passed  *loopstats.Counter // descriptors handed to the kernel
@@ -61,12 +65,13 @@ type server struct {
 	refused *loopstats.Counter // connections closed because they cannot be waited on
 }
 
-func newServer(name string, w Waiter, l *sock.Listener, store *kv.Store) *server {
+func newServer(name string, w Waiter, l *sock.Listener, store *kv.Store, idle time.Duration) *server {
 	return &server{
 		waiter:   w,
 		listener: l,
 		store:    store,
-		buf:      make([]byte, 64<<10),
+		buf:      make([]byte, kv.ReadBufferSize),
+		idle:     idle,
 		calls:    loopstats.NewCounter(name),
 		passed:   loopstats.NewCounter("passed"),
 		ready:    loopstats.NewCounter("ready"),
@@ -78,7 +83,7 @@ func (s *server) run() {
 	for {
 		s.calls.Add(1)
 		s.passed.Add(1 + len(s.conns))
-		n, err := s.waiter.Wait(s.listener.FD, s.conns)
+		n, err := s.waiter.Wait(s.listener.FD, s.conns, s.untilNextDeadline())
 		if err != nil {
 			log.Fatal(err) // EBADF or EINVAL: a bug here, not a client's doing
 		}
@@ -90,13 +95,32 @@ func (s *server) run() {
 	}
 }
 
+// untilNextDeadline is how long the wait may sleep before some connection's idle timeout
+// runs out: -1 (no limit) without a timeout or without connections.
+func (s *server) untilNextDeadline() time.Duration {
+	if s.idle == 0 || len(s.conns) == 0 {
+		return -1
+	}
+	earliest := s.conns[0].LastProgress()
+	for _, c := range s.conns[1:] {
+		if c.LastProgress().Before(earliest) {
+			earliest = c.LastProgress()
+		}
+	}
+	return max(0, time.Until(earliest.Add(s.idle)))
+}
+
 // serveAll looks at every connection, ready or not: the readiness call said how many are
-// ready, not which.
+// ready, not which. A connection past its idle timeout is closed on the way.
 func (s *server) serveAll() {
+	now := time.Now()
 	live := s.conns[:0]
 	for i, c := range s.conns {
 		readable, writable := s.waiter.Ready(i, c)
 		open, err := c.Serve(readable, writable, s.buf)
+		if open && s.idle > 0 && now.Sub(c.LastProgress()) >= s.idle {
+			open, err = false, kv.ErrIdle
+		}
 		if open {
 			live = append(live, c)
 		} else {
@@ -114,7 +138,11 @@ func (s *server) acceptAll() {
 			s.refuse(fd)
 			return
 		}
-		s.conns = append(s.conns, sock.NewConn(fd, s.store))
+		c := sock.NewConn(fd, kv.NewSession(s.store))
+		if s.idle > 0 {
+			c.KeepTime(time.Now)
+		}
+		s.conns = append(s.conns, c)
 	})
 }
 

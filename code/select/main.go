@@ -5,6 +5,8 @@
 package main
 
 import (
+	"time"
+
 	"golang.org/x/sys/unix"
 
 	"flavors/code/scanloop"
@@ -24,10 +26,15 @@ type selector struct {
 
 // Wait sleeps in select until the listener or a connection is ready. A signal cuts the sleep
 // short (select is never restarted) and leaves the sets undefined, so they are built again.
-func (s *selector) Wait(listener int, conns []*sock.Conn) (int, error) {
+func (s *selector) Wait(listener int, conns []*sock.Conn, timeout time.Duration) (int, error) {
+	var limit *unix.Timeval // nil: no limit
+	if timeout >= 0 {
+		tv := unix.NsecToTimeval(timeout.Nanoseconds())
+		limit = &tv
+	}
 	for {
 		highest := s.fill(listener, conns)
-		n, err := unix.Select(highest+1, &s.readers, &s.writers, nil, nil)
+		n, err := unix.Select(highest+1, &s.readers, &s.writers, nil, limit)
 		if err != unix.EINTR {
 			return n, err
 		}

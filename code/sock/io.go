@@ -46,22 +46,24 @@ func Read(fd int, p []byte) (int, error) {
 	}
 }
 
-// WriteAll writes all of p. write(2) may take less than it was given (a short write: the
-// send buffer filled up, or a signal arrived midway), so the rest is written again. A peer
-// that has gone shows up as EPIPE or ECONNRESET; SIGPIPE does not kill us, because the Go
-// runtime ignores it on every descriptor except standard output and error.
-func WriteAll(fd int, p []byte) error {
-	for len(p) > 0 {
-		n, err := unix.Write(fd, p)
+// WriteAll writes all of p and returns how much went out. write(2) may take less than it
+// was given (a short write: the send buffer filled up, or a signal arrived midway), so the
+// rest is written again. A peer that has gone shows up as EPIPE or ECONNRESET; SIGPIPE
+// does not kill us, because the Go runtime ignores it on every descriptor except standard
+// output and error.
+func WriteAll(fd int, p []byte) (int, error) {
+	written := 0
+	for written < len(p) {
+		n, err := unix.Write(fd, p[written:])
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return err
+			return written, err
 		}
-		p = p[n:]
+		written += n
 	}
-	return nil
+	return written, nil
 }
 
 // Close releases fd. It is never retried, not even after EINTR: Linux has already freed the

@@ -3,13 +3,13 @@
 package sock
 
 import (
+	"errors"
+	"io"
 	"log"
 	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"flavors/code/kv"
 )
 
 // Listener is a listening socket in non-blocking mode, with one descriptor held in reserve
@@ -90,23 +90,54 @@ func openSpare() int {
 	return fd
 }
 
-// Conn is one client connection of a non-blocking server: its descriptor and its protocol
-// session. No method waits; each makes at most one system call and says what came of it.
+// Protocol is what a Conn serves: bytes in, answers out, no I/O of its own.
+// kv.Session is one.
+type Protocol interface {
+	Feed(p []byte) error // take bytes read from the peer
+	Output() []byte      // answers not yet written
+	Written(n int)       // the first n bytes of Output went out
+	WantsInput() bool    // false while answers are backed up, or the stream is broken
+	Err() error          // why the stream is broken, if it is
+	Handled() uint64     // requests answered so far
+}
+
+// Conn is one client connection of a non-blocking server: its descriptor and its protocol.
+// No method waits; each makes at most one system call and says what came of it.
 type Conn struct {
 	FD        int
-	session   *kv.Session
-	inputDone bool // read no more: the peer sent FIN, or broke the protocol
+	proto     Protocol
+	inputDone bool // read no more: the peer sent FIN
+
+	clock        func() time.Time // nil: progress is not timed
+	lastProgress time.Time
 }
 
-func NewConn(fd int, store *kv.Store) *Conn {
-	return &Conn{FD: fd, session: kv.NewSession(store)}
+func NewConn(fd int, p Protocol) *Conn {
+	return &Conn{FD: fd, proto: p}
 }
 
-// Read reads once, whatever has arrived up to len(buf), and feeds it to the session; buf can
-// be shared by every connection of a loop, since the session keeps what it needs. Read
-// returns how many bytes arrived: 0 means nothing was waiting (EAGAIN) or the peer finished
-// sending (then WantsRead turns false). An error means the socket is broken: close it.
-func (c *Conn) Read(buf []byte) (int, error) {
+// KeepTime makes the connection note, by clock, when it last made progress: a request
+// answered, or answer bytes taken by the kernel. Servers with an idle timeout call it.
+func (c *Conn) KeepTime(clock func() time.Time) {
+	c.clock = clock
+	c.lastProgress = clock()
+}
+
+// LastProgress is when the connection last made progress (zero without KeepTime).
+func (c *Conn) LastProgress() time.Time { return c.lastProgress }
+
+func (c *Conn) progressed() {
+	if c.clock != nil {
+		c.lastProgress = c.clock()
+	}
+}
+
+// Receive reads once, whatever has arrived up to len(buf), and feeds it to the protocol;
+// buf can be shared by every connection of a loop, since the protocol keeps what it needs.
+// Receive returns how many bytes arrived: 0 means nothing was waiting (EAGAIN) or the peer
+// finished sending (then WantsRead turns false). An error means the socket is broken:
+// close it. Call it only while WantsRead.
+func (c *Conn) Receive(buf []byte) (int, error) {
 	for {
 		n, err := unix.Read(c.FD, buf)
 		switch {
@@ -120,11 +151,13 @@ func (c *Conn) Read(buf []byte) (int, error) {
 			c.inputDone = true
 			return 0, nil
 		}
-		if err := c.session.Feed(buf[:n]); err != nil {
-			// A frame too large: read nothing more, but the answers to the frames
-			// before it are still owed, so the connection closes once they are out.
-			logEnd(c.FD, err)
-			c.inputDone = true
+		before := c.proto.Handled()
+		// An error here (a frame too large) stops the reading for good, through
+		// WantsRead; the answers to the frames before it are still owed, so the
+		// connection is Done only once they are out.
+		c.proto.Feed(buf[:n])
+		if c.proto.Handled() != before {
+			c.progressed()
 		}
 		return n, nil
 	}
@@ -135,7 +168,7 @@ func (c *Conn) Read(buf []byte) (int, error) {
 // A short write means the same thing for the rest, so it is left for when the socket turns
 // writable rather than tried again at once.
 func (c *Conn) Flush() (int, error) {
-	out := c.session.Output()
+	out := c.proto.Output()
 	if len(out) == 0 {
 		return 0, nil
 	}
@@ -143,7 +176,8 @@ func (c *Conn) Flush() (int, error) {
 		n, err := unix.Write(c.FD, out)
 		switch err {
 		case nil:
-			c.session.Written(n)
+			c.proto.Written(n) // may answer held requests: WantsWrite again
+			c.progressed()
 			return n, nil
 		case unix.EINTR:
 			continue
@@ -159,21 +193,36 @@ func (c *Conn) Flush() (int, error) {
 // a read has just taken everything before it, so another read would only return 0.
 func (c *Conn) EndInput() { c.inputDone = true }
 
-// WantsRead reports whether the connection still reads.
-func (c *Conn) WantsRead() bool { return !c.inputDone }
+// WantsRead reports whether the connection reads now: the peer may still send, and the
+// protocol wants more.
+func (c *Conn) WantsRead() bool { return !c.inputDone && c.proto.WantsInput() }
 
 // WantsWrite reports whether responses are waiting to be written.
-func (c *Conn) WantsWrite() bool { return len(c.session.Output()) > 0 }
+func (c *Conn) WantsWrite() bool { return len(c.proto.Output()) > 0 }
 
 // Done reports whether the connection is over: nothing more to read, nothing owed.
-func (c *Conn) Done() bool { return c.inputDone && !c.WantsWrite() }
+func (c *Conn) Done() bool {
+	return (c.inputDone || c.proto.Err() != nil) && !c.WantsWrite()
+}
 
-// Close closes the connection; err, if not nil, is why, for the log.
+// Close closes the connection; err, if not nil, is why, for the log (and failing that, the
+// protocol's own error).
 func (c *Conn) Close(err error) {
+	if err == nil {
+		err = c.proto.Err()
+	}
 	if err != nil {
 		logEnd(c.FD, err)
 	}
 	Close(c.FD)
+}
+
+// logEnd reports on standard error why a connection ended, unless the client simply
+// closed it.
+func logEnd(fd int, err error) {
+	if !errors.Is(err, io.EOF) {
+		log.Printf("connection fd %d: %v", fd, err)
+	}
 }
 
 // Serve does what the readiness the kernel reported allows: read once if readable, then
@@ -183,7 +232,7 @@ func (c *Conn) Close(err error) {
 // is not, the caller must Close it, with the error if there was one.
 func (c *Conn) Serve(readable, writable bool, buf []byte) (open bool, err error) {
 	if readable && c.WantsRead() {
-		if _, err := c.Read(buf); err != nil {
+		if _, err := c.Receive(buf); err != nil {
 			return false, err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -141,7 +142,8 @@ func TestWriteAllWritesEverything(t *testing.T) {
 	want := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
 	written := make(chan error, 1)
 	go func() {
-		written <- WriteAll(a, want)
+		_, err := WriteAll(a, want)
+		written <- err
 		Close(a)
 	}()
 	got, err := io.ReadAll(fdReader(b))
@@ -161,24 +163,25 @@ func TestWriteAllToAClosedPeerIsAnError(t *testing.T) {
 	a, b := socketPair(t)
 	defer Close(a)
 	Close(b)
-	if err := WriteAll(a, []byte("anyone?")); !errors.Is(err, unix.EPIPE) {
+	if _, err := WriteAll(a, []byte("anyone?")); !errors.Is(err, unix.EPIPE) {
 		t.Fatalf("WriteAll to a closed peer: %v; want EPIPE", err)
 	}
 }
 
-// ServeConn answers the frames before an oversized one, then closes the connection.
-func TestServeConnClosesOnAnOversizedFrame(t *testing.T) {
+// kv.Serve over a Stream answers the frames before an oversized one, then closes the
+// connection.
+func TestServeClosesOnAnOversizedFrame(t *testing.T) {
 	server, client := socketPair(t)
 	defer Close(client)
 	done := make(chan struct{})
 	go func() {
-		ServeConn(server, kv.NewStore())
+		kv.Serve(NewStream(server), kv.NewStore(), 0)
 		close(done)
 	}()
 
 	req := kv.AppendFrame(nil, &kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Key: "k", Value: "v"})
 	req = binary.BigEndian.AppendUint32(req, kv.MaxFrame+1)
-	if err := WriteAll(client, req); err != nil {
+	if _, err := WriteAll(client, req); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := kv.ReadFrame(fdReader(client), nil); err != nil {
@@ -188,4 +191,38 @@ func TestServeConnClosesOnAnOversizedFrame(t *testing.T) {
 		t.Fatalf("after an oversized frame: %v; want the connection closed (EOF)", err)
 	}
 	<-done
+}
+
+func TestStreamDeadlines(t *testing.T) {
+	a, b := socketPair(t)
+	defer Close(b)
+	s := NewStream(a)
+	defer s.Close()
+	buf := make([]byte, 8)
+
+	s.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	if n, err := s.Read(buf); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read past its deadline = %d, %v; want os.ErrDeadlineExceeded", n, err)
+	}
+	s.SetReadDeadline(time.Now().Add(-time.Second))
+	if _, err := s.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read with a deadline in the past: %v", err)
+	}
+
+	// Cleared: the read must wait until the peer writes, not time out.
+	s.SetReadDeadline(time.Time{})
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		WriteAll(b, []byte("late"))
+	}()
+	if n, err := s.Read(buf); err != nil || string(buf[:n]) != "late" {
+		t.Fatalf("Read with the deadline cleared = %q, %v; want the late bytes", buf[:n], err)
+	}
+
+	s.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+	big := make([]byte, 16<<20) // far more than the socket buffers hold
+	n, err := s.Write(big)
+	if !errors.Is(err, os.ErrDeadlineExceeded) || n == 0 || n == len(big) {
+		t.Fatalf("Write to a peer that never reads = %d, %v; want some bytes and os.ErrDeadlineExceeded", n, err)
+	}
 }

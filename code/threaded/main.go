@@ -16,6 +16,7 @@ import (
 
 func main() {
 	addr := kv.AddrFlag()
+	idle := kv.IdleTimeoutFlag()
 	maxThreads := flag.Int("max-threads", 10000,
 		"most OS threads the program may use; past it, Go crashes the program")
 	flag.Parse()
@@ -35,6 +36,10 @@ func main() {
 			kv.AcceptFailed(err)
 			continue
 		}
-		go sock.ServeConn(conn, store)
+		go func() {
+			if err := kv.Serve(sock.NewStream(conn), store, *idle); err != nil {
+				log.Printf("connection fd %d: %v", conn, err)
+			}
+		}()
 	}
 }

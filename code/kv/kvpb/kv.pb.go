@@ -25,8 +25,9 @@ const (
 type Status int32
 
 const (
-	Status_Ok    Status = 0
-	Status_NotOk Status = 1
+	Status_Ok             Status = 0
+	Status_NotOk          Status = 1
+	Status_SessionUnknown Status = 2 // the server no longer knows this session: see Reliable delivery
 )
 
 // Enum value maps for Status.
@@ -34,10 +35,12 @@ var (
 	Status_name = map[int32]string{
 		0: "Ok",
 		1: "NotOk",
+		2: "SessionUnknown",
 	}
 	Status_value = map[string]int32{
-		"Ok":    0,
-		"NotOk": 1,
+		"Ok":             0,
+		"NotOk":          1,
+		"SessionUnknown": 2,
 	}
 )
 
@@ -70,11 +73,16 @@ func (Status) EnumDescriptor() ([]byte, []int) {
 
 // KeyValueMessage is both a request and a response; kind says which.
 type KeyValueMessage struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
-	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
-	Kind          uint32                 `protobuf:"varint,3,opt,name=kind,proto3" json:"kind,omitempty"`
-	Status        Status                 `protobuf:"varint,4,opt,name=status,proto3,enum=flavors.kv.Status" json:"status,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Key    string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Value  string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	Kind   uint32                 `protobuf:"varint,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	Status Status                 `protobuf:"varint,4,opt,name=status,proto3,enum=flavors.kv.Status" json:"status,omitempty"`
+	// Sessions: exactly once across reconnects (the Reliable delivery chapter).
+	// Empty and zero outside a session.
+	Session       string `protobuf:"bytes,5,opt,name=session,proto3" json:"session,omitempty"`
+	Seq           uint64 `protobuf:"varint,6,opt,name=seq,proto3" json:"seq,omitempty"`
+	Ack           uint64 `protobuf:"varint,7,opt,name=ack,proto3" json:"ack,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -137,20 +145,45 @@ func (x *KeyValueMessage) GetStatus() Status {
 	return Status_Ok
 }
 
+func (x *KeyValueMessage) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+func (x *KeyValueMessage) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *KeyValueMessage) GetAck() uint64 {
+	if x != nil {
+		return x.Ack
+	}
+	return 0
+}
+
 var File_kv_proto protoreflect.FileDescriptor
 
 const file_kv_proto_rawDesc = "" +
 	"\n" +
 	"\bkv.proto\x12\n" +
-	"flavors.kv\"y\n" +
+	"flavors.kv\"\xb7\x01\n" +
 	"\x0fKeyValueMessage\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x12\n" +
 	"\x04kind\x18\x03 \x01(\rR\x04kind\x12*\n" +
-	"\x06status\x18\x04 \x01(\x0e2\x12.flavors.kv.StatusR\x06status*\x1b\n" +
+	"\x06status\x18\x04 \x01(\x0e2\x12.flavors.kv.StatusR\x06status\x12\x18\n" +
+	"\asession\x18\x05 \x01(\tR\asession\x12\x10\n" +
+	"\x03seq\x18\x06 \x01(\x04R\x03seq\x12\x10\n" +
+	"\x03ack\x18\a \x01(\x04R\x03ack*/\n" +
 	"\x06Status\x12\x06\n" +
 	"\x02Ok\x10\x00\x12\t\n" +
-	"\x05NotOk\x10\x01B\x16Z\x14flavors/code/kv/kvpbb\x06proto3"
+	"\x05NotOk\x10\x01\x12\x12\n" +
+	"\x0eSessionUnknown\x10\x02B\x16Z\x14flavors/code/kv/kvpbb\x06proto3"
 
 var (
 	file_kv_proto_rawDescOnce sync.Once

@@ -28,7 +28,7 @@ func Serve(t testing.TB) string {
 			if err != nil {
 				return
 			}
-			go kv.ServeConn(conn, store)
+			go kv.Serve(conn, store, 0)
 		}
 	}()
 	return ln.Addr().String()
