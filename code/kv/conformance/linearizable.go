@@ -5,6 +5,7 @@ package conformance
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -15,16 +16,17 @@ import (
 	"github.com/anishathalye/porcupine"
 
 	"flavors/code/kv"
+	"flavors/code/kv/kvpb"
 )
 
 // kvInput is one operation as a client asked for it.
 type kvInput struct {
-	kind       uint32 // kv.Get or kv.PutOrUpdate
+	kind       uint32 // kv.Get, kv.PutOrUpdate or kv.Append
 	key, value string
 }
 
-// kvOutput is what a get answered. A put's answer carries nothing the model
-// needs: that it was Ok is checked when it arrives.
+// kvOutput is what a get answered. The answer to a put or an append carries
+// nothing the model needs: that it was Ok is checked when it arrives.
 type kvOutput struct {
 	value string
 	found bool
@@ -44,23 +46,34 @@ var kvModel = porcupine.Model{
 	Init:      func() any { return kvState{} },
 	Step: func(state, input, output any) (bool, any) {
 		st, in := state.(kvState), input.(kvInput)
-		if in.kind == kv.PutOrUpdate {
+		switch in.kind {
+		case kv.PutOrUpdate:
 			return true, kvState{value: in.value, found: true}
+		case kv.Append:
+			return true, kvState{value: st.value + in.value, found: true}
 		}
 		out := output.(kvOutput)
 		return out.found == st.found && out.value == st.value, st
 	},
 	DescribeOperation: func(input, output any) string {
 		in := input.(kvInput)
-		if in.kind == kv.PutOrUpdate {
+		switch in.kind {
+		case kv.PutOrUpdate:
 			return fmt.Sprintf("put(%q)", in.value)
+		case kv.Append:
+			return fmt.Sprintf("append(%q)", in.value)
 		}
 		if out := output.(kvOutput); out.found {
 			return fmt.Sprintf("get() → %q", out.value)
 		}
 		return "get() → not found"
 	},
+	// The search remembers every (operations placed, value) it has been in; a hash
+	// of the value spares it comparing values one by one.
+	Hash: func(state any) uint64 { return maphash.String(stateSeed, state.(kvState).value) },
 }
+
+var stateSeed = maphash.MakeSeed()
 
 func partitionByKey(history []porcupine.Operation) [][]porcupine.Operation {
 	byKey := map[string][]porcupine.Operation{}
@@ -123,9 +136,12 @@ func clientHistory(addr, prefix string, id int, start time.Time) ([]porcupine.Op
 	ops := make([]porcupine.Operation, 0, historyOps)
 	for i := range historyOps {
 		in := kvInput{kind: kv.Get, key: fmt.Sprintf("%s/%d", prefix, rng.IntN(historyKeys))}
-		if rng.IntN(2) == 0 {
-			// Unique, so that a get's answer names the put it saw.
+		// Unique values, so that a get's answer names the put and the appends it saw.
+		switch rng.IntN(6) {
+		case 0, 1:
 			in.kind, in.value = kv.PutOrUpdate, fmt.Sprintf("%d.%d", id, i)
+		case 2:
+			in.kind, in.value = kv.Append, fmt.Sprintf("+%d.%d", id, i)
 		}
 		call := time.Since(start)
 		out, err := apply(c, in)
@@ -143,8 +159,15 @@ func clientHistory(addr, prefix string, id int, start time.Time) ([]porcupine.Op
 // apply makes one request and checks the form of its answer; whether the
 // value in it is right is for the model to say.
 func apply(c *kv.Client, in kvInput) (kvOutput, error) {
-	if in.kind == kv.PutOrUpdate {
+	switch in.kind {
+	case kv.PutOrUpdate:
 		return kvOutput{}, c.Put(in.key, in.value)
+	case kv.Append:
+		resp, err := c.Do(&kvpb.KeyValueMessage{Kind: kv.Append, Key: in.key, Value: in.value})
+		if err == nil && (resp.Kind != kv.Append || resp.Status != kvpb.Status_Ok) {
+			err = fmt.Errorf("append answered {%v}", resp)
+		}
+		return kvOutput{}, err
 	}
 	v, err := c.Get(in.key)
 	if errors.Is(err, kv.ErrNotFound) {

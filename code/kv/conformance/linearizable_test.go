@@ -22,6 +22,10 @@ func putOp(client int, value string, call, ret int64) porcupine.Operation {
 	return porcupine.Operation{ClientId: client, Input: kvInput{kv.PutOrUpdate, "k", value}, Output: kvOutput{}, Call: call, Return: ret}
 }
 
+func appendOp(client int, value string, call, ret int64) porcupine.Operation {
+	return porcupine.Operation{ClientId: client, Input: kvInput{kv.Append, "k", value}, Output: kvOutput{}, Call: call, Return: ret}
+}
+
 func getOp(client int, out kvOutput, call, ret int64) porcupine.Operation {
 	return porcupine.Operation{ClientId: client, Input: kvInput{kv.Get, "k", ""}, Output: out, Call: call, Return: ret}
 }
@@ -46,6 +50,15 @@ func TestModel(t *testing.T) {
 			putOp(0, "1", 0, 10), putOp(1, "2", 0, 10),
 			getOp(2, kvOutput{"1", true}, 20, 30), getOp(3, kvOutput{"2", true}, 40, 50),
 		}, false},
+		{"an append lands on the value before it", []porcupine.Operation{
+			putOp(0, "1", 0, 10), appendOp(1, "+2", 20, 30), getOp(2, kvOutput{"1+2", true}, 40, 50),
+		}, true},
+		{"an append applied twice", []porcupine.Operation{
+			putOp(0, "1", 0, 10), appendOp(1, "+2", 20, 30), getOp(2, kvOutput{"1+2+2", true}, 40, 50),
+		}, false},
+		{"an append on a key never put", []porcupine.Operation{
+			appendOp(1, "+2", 0, 10), getOp(2, kvOutput{"+2", true}, 20, 30),
+		}, true},
 	} {
 		if got := porcupine.CheckOperations(kvModel, tc.history); got != tc.ok {
 			t.Errorf("%s: linearizable = %v, want %v", tc.name, got, tc.ok)
@@ -72,12 +85,13 @@ func TestLinearizableCatchesStaleReads(t *testing.T) {
 	}
 }
 
-// staleStore is a broken store, for the test above only: puts go to the map,
-// gets are answered from a copy of it that is refreshed every staleEvery puts.
+// staleStore is a broken store, for the test above only: puts and appends go
+// to the map, gets are answered from a copy of it that is refreshed every
+// staleEvery writes.
 type staleStore struct {
 	mu         sync.Mutex
 	live, copy map[string]string
-	puts       int
+	writes     int
 }
 
 const staleEvery = 8
@@ -85,12 +99,16 @@ const staleEvery = 8
 func (s *staleStore) answer(req *kvpb.KeyValueMessage) *kvpb.KeyValueMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if req.Kind == kv.PutOrUpdate {
+	switch req.Kind {
+	case kv.PutOrUpdate, kv.Append:
+		if req.Kind == kv.Append {
+			req.Value = s.live[req.Key] + req.Value
+		}
 		s.live[req.Key] = req.Value
-		if s.puts++; s.puts%staleEvery == 0 {
+		if s.writes++; s.writes%staleEvery == 0 {
 			s.copy = maps.Clone(s.live)
 		}
-		return putOk(req.Key)
+		return &kvpb.KeyValueMessage{Kind: req.Kind, Key: req.Key}
 	}
 	v, ok := s.copy[req.Key]
 	if !ok {
