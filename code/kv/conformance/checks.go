@@ -44,17 +44,17 @@ var checks = []check{
 	{"sigint", true, exitsOn(syscall.SIGINT)},
 }
 
-// Run checks the server program bin against the whole contract, one
-// parallel subtest per check. Checks on the shared server use keys named
-// after themselves, so they cannot disturb each other.
-func Run(t *testing.T, bin string) {
-	shared := Start(t, bin)
+// Run checks the server program bin, started with flags, against the whole
+// contract, one parallel subtest per check. Checks on the shared server use
+// keys named after themselves, so they cannot disturb each other.
+func Run(t *testing.T, bin string, flags ...string) {
+	shared := Start(t, bin, flags...)
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			s := shared
 			if c.ownServer {
-				s = Start(t, bin)
+				s = Start(t, bin, flags...)
 			}
 			c.run(t, s)
 		})

@@ -41,14 +41,15 @@ type Server struct {
 	stopping bool // a check signalled it, so exiting is expected
 }
 
-// Start runs bin with -addr 127.0.0.1:0 and waits for its "listening on"
-// line. When the test ends, the server must still be running (unless the
-// test stopped it itself); it is then stopped, and must stop cleanly.
-func Start(t *testing.T, bin string) *Server {
+// Start runs bin with -addr 127.0.0.1:0 and flags, and waits for its
+// "listening on" line. When the test ends, the server must still be running
+// (unless the test stopped it itself); it is then stopped, and must stop
+// cleanly.
+func Start(t *testing.T, bin string, flags ...string) *Server {
 	t.Helper()
 	s := &Server{exited: make(chan struct{})}
 	s.stdout.firstLine = make(chan string, 1)
-	s.cmd = exec.Command(bin, "-addr", "127.0.0.1:0")
+	s.cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, flags...)...)
 	// A server built with -race would otherwise linger a second in exit;
 	// reports of races still turn its exit status into 66.
 	s.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
