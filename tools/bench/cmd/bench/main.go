@@ -59,7 +59,7 @@ func fullPlan() plan {
 	return plan{
 		rounds: 5, warmup: time.Second, duration: 2500 * time.Millisecond,
 		scenarios:  []scenario{{50, 1}, {50, 16}},
-		modes:      []string{"threaded", "gonet", "busywait", "select", "poll", "epoll", "gnet"},
+		modes:      []string{"threaded", "gonet", "busywait", "select", "poll", "epoll", "gnet", "multiloop-1", "multiloop-2", "gnet-2"},
 		rampModes:  []string{"threaded", "threaded-20k", "gonet", "select", "poll", "epoll", "gnet"},
 		rampSteps:  []int{100, 1000, 5000, 10000},
 		rampRounds: 3, probe: 2 * time.Second, active: 4, activeRate: 1000,
@@ -71,7 +71,7 @@ func quickPlan() plan {
 	return plan{
 		rounds: 2, warmup: 300 * time.Millisecond, duration: time.Second,
 		scenarios:  []scenario{{50, 1}, {50, 16}},
-		modes:      []string{"gonet", "epoll", "gnet"},
+		modes:      []string{"gonet", "epoll", "gnet", "multiloop-2", "gnet-2"},
 		rampModes:  []string{"threaded", "gonet", "epoll"},
 		rampSteps:  []int{100, 1000, 2000},
 		rampRounds: 1, probe: time.Second, active: 4, activeRate: 1000,
@@ -80,12 +80,23 @@ func quickPlan() plan {
 }
 
 // modeBinary is the program and arguments that run a mode. threaded-20k is threaded with
-// Go's thread limit raised, to see what the 10,000-thread crash was protecting.
+// Go's thread limit raised, to see what the 10,000-thread crash was protecting;
+// multiloop-N and gnet-N run N event loops (and run unpinned).
 func modeBinary(bin, mode string) (string, []string) {
 	if mode == "threaded-20k" {
 		return filepath.Join(bin, "threaded"), []string{"-max-threads", "20000"}
 	}
+	if name, loops, ok := strings.Cut(mode, "-"); ok && (name == "multiloop" || name == "gnet") {
+		return filepath.Join(bin, name), []string{"-loops", loops}
+	}
 	return filepath.Join(bin, mode), nil
+}
+
+// unpinned reports whether a mode's server runs free on every CPU instead of pinned to one:
+// the modes with many event loops, whose point is to use more than one. The generator stays
+// on its CPU, so their loops share it with the generator.
+func unpinned(mode string) bool {
+	return strings.HasPrefix(mode, "multiloop-") || strings.HasPrefix(mode, "gnet-")
 }
 
 func main() {
@@ -213,10 +224,7 @@ func build(root, bin string, modes []string) error {
 	needGnet := false
 	seen := map[string]bool{}
 	for _, m := range modes {
-		name := filepath.Base(m)
-		if m == "threaded-20k" {
-			name = "threaded"
-		}
+		name, _, _ := strings.Cut(filepath.Base(m), "-") // threaded-20k, multiloop-2: their program
 		if seen[name] {
 			continue
 		}
