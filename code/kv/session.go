@@ -9,11 +9,6 @@ import (
 	"flavors/code/kv/kvpb"
 )
 
-// keepBuffer is the largest buffer a Session keeps once it is empty. A
-// connection that once moved a 1 MiB value should not pin 1 MiB for the rest
-// of its life; ordinary requests fit well inside this.
-const keepBuffer = 64 << 10
-
 // A session answers no request while highWater bytes of answers are unsent,
 // and starts again once they are down to lowWater. The gap keeps a connection
 // whose peer reads slowly from flipping between the two on every write.
@@ -21,6 +16,13 @@ const (
 	highWater = 64 << 10
 	lowWater  = 16 << 10
 )
+
+// keepBuffer is the largest buffer a Session keeps once it is empty. A
+// connection that once moved a 1 MiB value should not pin 1 MiB for the rest
+// of its life; but an output buffer that reaches highWater and a small answer
+// past it, as a connection under backpressure does again and again, is kept
+// rather than grown from nothing each time.
+const keepBuffer = 2 * highWater
 
 // Session is the protocol side of one connection, with no I/O in it: bytes
 // received go in, framed responses come out in request order. Every server

@@ -42,6 +42,9 @@ var checks = []check{
 	{"no-fd-leak", true, noFDLeak},
 	{"sigterm", true, exitsOn(syscall.SIGTERM)},
 	{"sigint", true, exitsOn(syscall.SIGINT)},
+	{"amplification", true, amplification},
+	{"never-reading-clients", true, neverReadingClients},
+	{"idle-timeout", false, idleTimeout},
 }
 
 // Run checks the server program bin, started with flags, against the whole

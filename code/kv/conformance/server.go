@@ -28,8 +28,10 @@ const ioTimeout = 2 * time.Minute
 
 // Server is one running server program.
 type Server struct {
-	Addr string // host:port from its "listening on" line
-	cmd  *exec.Cmd
+	Addr  string   // host:port from its "listening on" line
+	bin   string   // the program, for checks that start it again with other flags
+	flags []string // the flags it was started with, beside -addr
+	cmd   *exec.Cmd
 
 	stdout outputLog
 	stderr outputLog
@@ -41,13 +43,13 @@ type Server struct {
 	stopping bool // a check signalled it, so exiting is expected
 }
 
-// Start runs bin with -addr 127.0.0.1:0 and flags, and waits for its
-// "listening on" line. When the test ends, the server must still be running
-// (unless the test stopped it itself); it is then stopped, and must stop
-// cleanly.
-func Start(t *testing.T, bin string, flags ...string) *Server {
+// Start runs bin with -addr 127.0.0.1:0 and any further flags, and waits for
+// its "listening on" line. When the test ends, the server must still be
+// running (unless the test stopped it itself); it is then stopped, and must
+// stop cleanly.
+func Start(t testing.TB, bin string, flags ...string) *Server {
 	t.Helper()
-	s := &Server{exited: make(chan struct{})}
+	s := &Server{bin: bin, flags: flags, exited: make(chan struct{})}
 	s.stdout.firstLine = make(chan string, 1)
 	s.cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, flags...)...)
 	// A server built with -race would otherwise linger a second in exit;
@@ -87,7 +89,7 @@ func StartMode(t *testing.T, mode string) *Server {
 
 // waitForAnnouncement reads the contract's first line and returns the
 // address in it. Until that line, connecting could be refused.
-func (s *Server) waitForAnnouncement(t *testing.T) string {
+func (s *Server) waitForAnnouncement(t testing.TB) string {
 	t.Helper()
 	select {
 	case line := <-s.stdout.firstLine:
@@ -130,7 +132,7 @@ func (s *Server) Exited(t *testing.T) *os.ProcessState {
 // gave up, which no client may cause. One still running is stopped the way
 // the contract says, with SIGTERM, and must exit with status 0: that is also
 // how a data race in a server built with -race comes to light, as status 66.
-func (s *Server) stop(t *testing.T) {
+func (s *Server) stop(t testing.TB) {
 	s.mu.Lock()
 	expected := s.stopping
 	s.stopping = true
