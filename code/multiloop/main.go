@@ -25,7 +25,7 @@ func main() {
 	idle := kv.IdleTimeoutFlag()
 	stats := loopstats.Flag()
 	n := flag.Int("loops", runtime.NumCPU(), "event loops, each on a thread of its own")
-	accept := flag.String("accept", "reuseport", "how connections reach the loops: `reuseport`, acceptor, shared or exclusive")
+	accept := flag.String("accept", "acceptor", "how connections reach the loops: `acceptor`, reuseport, shared or exclusive")
 	flag.Parse()
 	kv.ExitOnSignal()
 	if *n < 1 {
@@ -82,16 +82,16 @@ func runLocked(name string, l *eventloop.Loop, stopped chan<- error) {
 // accepted on and, for -accept acceptor, the extra loop that accepts them.
 func distribute(how, addr string, loops []*loop) (string, *eventloop.Loop, error) {
 	switch how {
+	case "acceptor":
+		return handOut(addr, loops)
 	case "reuseport":
 		hostport, err := listenEach(addr, loops)
 		return hostport, nil, err
 	case "shared", "exclusive":
 		hostport, err := listenShared(addr, loops, how == "exclusive")
 		return hostport, nil, err
-	case "acceptor":
-		return handOut(addr, loops)
 	}
-	return "", nil, fmt.Errorf("-accept %q: want reuseport, acceptor, shared or exclusive", how)
+	return "", nil, fmt.Errorf("-accept %q: want acceptor, reuseport, shared or exclusive", how)
 }
 
 // accept is l's handler for a readable listener: kvloop's, counting the wake-ups.

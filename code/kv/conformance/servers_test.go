@@ -25,7 +25,7 @@ var servers = []string{
 	"poll",
 	"epoll",
 	"multiloop",
-	"multiloop -loops 3 -accept acceptor",
+	"multiloop -loops 3 -accept reuseport",
 	"multiloop -loops 3 -accept shared",
 	"multiloop -loops 3 -accept exclusive",
 }
