@@ -121,3 +121,27 @@ func TestRewriteSectionKeepsTheRest(t *testing.T) {
 		t.Fatal("a chapter without markers was rewritten")
 	}
 }
+
+func TestManyLoopModes(t *testing.T) {
+	for mode, want := range map[string]string{
+		"multiloop-2":  "/bin/multiloop -loops 2",
+		"gnet-2":       "/bin/gnet -loops 2",
+		"gnet":         "/bin/gnet",
+		"threaded-20k": "/bin/threaded -max-threads 20000",
+	} {
+		path, args := modeBinary("/bin", mode)
+		if got := strings.Join(append([]string{path}, args...), " "); got != want {
+			t.Errorf("%s runs %q; want %q", mode, got, want)
+		}
+	}
+	for mode, want := range map[string]bool{"multiloop-1": true, "gnet-2": true, "gnet": false, "epoll": false, "threaded-20k": false} {
+		if unpinned(mode) != want {
+			t.Errorf("unpinned(%s) = %v", mode, !want)
+		}
+	}
+	for mode, want := range map[string]string{"multiloop-2": "gnet-2", "epoll": "gnet", "gnet-2": "gnet"} {
+		if got := gnetPeer(mode); got != want {
+			t.Errorf("%s is compared with %s; want %s", mode, got, want)
+		}
+	}
+}

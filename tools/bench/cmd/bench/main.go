@@ -59,7 +59,7 @@ func fullPlan() plan {
 	return plan{
 		rounds: 5, warmup: time.Second, duration: 2500 * time.Millisecond,
 		scenarios:  []scenario{{50, 1}, {50, 16}},
-		modes:      []string{"threaded", "gonet", "busywait", "select", "poll", "epoll", "gnet", "multiloop-1", "multiloop-2", "gnet-2"},
+		modes:      []string{"threaded", "gonet", "busywait", "select", "poll", "epoll", "gnet", "multiloop-1", "gnet-1", "multiloop-2", "gnet-2"},
 		rampModes:  []string{"threaded", "threaded-20k", "gonet", "select", "poll", "epoll", "gnet"},
 		rampSteps:  []int{100, 1000, 5000, 10000},
 		rampRounds: 3, probe: 2 * time.Second, active: 4, activeRate: 1000,
