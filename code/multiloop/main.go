@@ -28,8 +28,8 @@ func main() {
 	accept := flag.String("accept", "acceptor", "how connections reach the loops: `acceptor`, reuseport, shared or exclusive")
 	flag.Parse()
 	kv.ExitOnSignal()
-	if *n < 1 {
-		log.Fatalf("-loops %d: want at least 1", *n)
+	if *n < 1 || *n > maxLoops {
+		log.Fatalf("-loops %d: want 1 to %d", *n, maxLoops)
 	}
 	store := kv.NewStore()
 	loops := make([]*loop, *n)
@@ -47,6 +47,7 @@ func main() {
 	if *stats {
 		go printStats(loops)
 	}
+	// The loops were set up here; from Run on, each is touched by its own thread only.
 	// Every loop's thread holds a P while it sleeps in epoll_wait: one more P to spare,
 	// as the epoll server has, keeps sysmon from taking theirs (chapter 07).
 	if threads := len(loops) + 2; runtime.GOMAXPROCS(0) < threads {
@@ -62,6 +63,10 @@ func main() {
 	kv.Announce(hostport)
 	log.Fatal(<-stopped)
 }
+
+// maxLoops bounds -loops: each loop is a thread, and Go stops a program that makes
+// more than 10,000.
+const maxLoops = 1024
 
 // loop is one event loop of the server, and how often a listener woke it.
 type loop struct {
