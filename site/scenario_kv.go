@@ -275,4 +275,18 @@ func init() {
 			slowFor: 3 * time.Second, quietEnd: time.Second, flags: []string{"-stats"},
 		}.play,
 	})
+	addScenario(&scenario{
+		Name: "uring",
+		Lessons: map[string]string{"": "The server hands the kernel its receives and sends and reaps their completions: " +
+			"watch submissions and completions per io_uring_enter climb as clients join, one system call carrying many requests. " +
+			"Where the kernel refuses io_uring, the server says so in one line and exits."},
+		Clients: optionRange{Default: 6, Min: 1, Max: 16},
+		Slow:    true,
+		Console: true,
+		Lanes:   kvLanes,
+		Play: kvPlan{
+			idleConns: 100, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
+			slowFor: 3 * time.Second, quietEnd: time.Second, flags: []string{"-stats"},
+		}.play,
+	})
 }

@@ -39,14 +39,6 @@ func main() {
 	}
 	kv.Announce(hostport)
 	runtime.LockOSThread() // one thread, as in every server since busy wait
-	spareP()
+	kv.SpareP()
 	log.Fatal(s.Loop.Run())
-}
-
-// spareP makes sure the runtime has a P to spare, so that sysmon does not take ours each
-// time the loop sleeps in epoll_wait (see the chapter).
-func spareP() {
-	if runtime.GOMAXPROCS(0) < 2 {
-		runtime.GOMAXPROCS(2)
-	}
 }

@@ -8,6 +8,7 @@ package conformance
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -77,14 +78,21 @@ func (s *Server) Pid() int {
 // StartMode builds the server of one chapter, flavors/code/<mode>, and starts it. Tests
 // about a single server use it to run the real program, as a reader would, rather than a
 // copy of its loop inside the test.
-func StartMode(t *testing.T, mode string) *Server {
+func StartMode(t *testing.T, mode string, args ...string) *Server {
+	t.Helper()
+	return Start(t, BuildMode(t, mode), args...)
+}
+
+// BuildMode builds flavors/code/<mode> into the test's temporary directory and returns the
+// program's path.
+func BuildMode(t *testing.T, mode string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), mode)
 	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", mode, err, out)
 	}
-	return Start(t, bin)
+	return bin
 }
 
 // waitForAnnouncement reads the contract's first line and returns the
@@ -100,11 +108,27 @@ func (s *Server) waitForAnnouncement(t testing.TB) string {
 		}
 		return addr
 	case <-s.exited:
+		if reason, ok := KernelRefusal(s.waitErr, s.stderr.String()); ok {
+			t.Skip(reason)
+		}
 		t.Fatalf("server exited before listening (%v); stderr:\n%s", s.waitErr, s.stderr.String())
 	case <-time.After(ioTimeout):
 		t.Fatalf("no \"listening on\" line within %v; stderr:\n%s", ioTimeout, s.stderr.String())
 	}
 	return ""
+}
+
+// KernelRefusal recognizes the one way a server may decline to run: bin/uring where the
+// kernel refuses io_uring exits with status 1 after one line on standard error saying so.
+// It returns that line.
+func KernelRefusal(waitErr error, stderr string) (string, bool) {
+	var exit *exec.ExitError
+	line, rest, _ := strings.Cut(stderr, "\n")
+	if errors.As(waitErr, &exit) && exit.ExitCode() == 1 && rest == "" &&
+		strings.Contains(line, "the kernel refuses io_uring") {
+		return line, true
+	}
+	return "", false
 }
 
 // Signal sends sig to the server, which is then expected to exit.

@@ -28,6 +28,7 @@ var servers = []string{
 	"multiloop -loops 3 -accept reuseport",
 	"multiloop -loops 3 -accept shared",
 	"multiloop -loops 3 -accept exclusive",
+	"uring",
 }
 
 // binDir holds the server programs, built once for the whole test binary.

@@ -59,8 +59,8 @@ func fullPlan() plan {
 	return plan{
 		rounds: 5, warmup: time.Second, duration: 2500 * time.Millisecond,
 		scenarios:  []scenario{{50, 1}, {50, 16}},
-		modes:      []string{"threaded", "gonet", "busywait", "select", "poll", "epoll", "gnet", "multiloop-1", "gnet-1", "multiloop-2", "gnet-2"},
-		rampModes:  []string{"threaded", "threaded-20k", "gonet", "select", "poll", "epoll", "gnet"},
+		modes:      []string{"threaded", "gonet", "busywait", "select", "poll", "epoll", "uring", "gnet", "multiloop-1", "gnet-1", "multiloop-2", "gnet-2"},
+		rampModes:  []string{"threaded", "threaded-20k", "gonet", "select", "poll", "epoll", "uring", "gnet"},
 		rampSteps:  []int{100, 1000, 5000, 10000},
 		rampRounds: 3, probe: 2 * time.Second, active: 4, activeRate: 1000,
 		throughputRepeats: &repeatBudget{90 * time.Second}, rampRepeats: &repeatBudget{90 * time.Second},
@@ -71,8 +71,8 @@ func quickPlan() plan {
 	return plan{
 		rounds: 2, warmup: 300 * time.Millisecond, duration: time.Second,
 		scenarios:  []scenario{{50, 1}, {50, 16}},
-		modes:      []string{"gonet", "epoll", "gnet", "multiloop-2", "gnet-2"},
-		rampModes:  []string{"threaded", "gonet", "epoll"},
+		modes:      []string{"gonet", "epoll", "uring", "gnet", "multiloop-2", "gnet-2"},
+		rampModes:  []string{"threaded", "gonet", "epoll", "uring"},
 		rampSteps:  []int{100, 1000, 2000},
 		rampRounds: 1, probe: time.Second, active: 4, activeRate: 1000,
 		throughputRepeats: &repeatBudget{10 * time.Second}, rampRepeats: &repeatBudget{10 * time.Second},

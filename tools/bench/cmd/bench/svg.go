@@ -40,7 +40,7 @@ const (
 // modeColor keeps one color per server across every plot of the chapter.
 var modeColor = map[string]string{
 	"threaded": "#d62728", "threaded-20k": "#ff7f0e", "gonet": "#1f77b4", "busywait": "#e377c2",
-	"select": "#9467bd", "poll": "#8c564b", "epoll": "#2ca02c", "gnet": "#7f7f7f",
+	"select": "#9467bd", "poll": "#8c564b", "epoll": "#2ca02c", "uring": "#17becf", "gnet": "#7f7f7f",
 }
 
 func colorOf(name string) string {

@@ -24,7 +24,7 @@ type syscallCounts struct {
 var named = []string{
 	"read", "write", "readv", "writev", "recvfrom", "sendto",
 	"epoll_wait", "epoll_pwait", "epoll_ctl", "poll", "ppoll", "select", "pselect6",
-	"accept4", "futex", "nanosleep", "sched_yield", "tgkill", "rt_sigreturn", "madvise", "mmap",
+	"io_uring_enter", "accept4", "futex", "nanosleep", "sched_yield", "tgkill", "rt_sigreturn", "madvise", "mmap",
 }
 
 // A syscallCounter watches one process. perf counts the kernel's syscall tracepoints

@@ -59,7 +59,9 @@ func (s *server) OnTraffic(c gnet.Conn) gnet.Action {
 	if err := session.Feed(in); err != nil {
 		return gnet.Close
 	}
-	if out := session.Output(); len(out) > 0 {
+	// Written may answer requests the session held back, so write until nothing is
+	// owed: gnet's outbound buffer takes it all (it cannot push back on the client).
+	for out := session.Output(); len(out) > 0; out = session.Output() {
 		if _, err := c.Write(out); err != nil {
 			return gnet.Close
 		}
