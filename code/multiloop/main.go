@@ -177,12 +177,13 @@ func listenShared(addr string, loops []*loop, exclusive bool) (string, error) {
 	return hostport, nil
 }
 
-// printStats prints, every second on standard error, a line for the whole server and one
-// per loop: the connections it owns, its waits and events, the connections it opened and
-// the wake-ups a listener gave it, per second.
+// printStats prints, every second on standard error, a line for the whole server in the
+// epoll server's format, then one per loop: the connections it owns, its waits and
+// events, and the connections it opened and the wake-ups a listener gave it, per second.
 //
-//	all: conns=50 epoll_wait=18764/s events=41250/s (2.20/wait) opened=0/s woken=0/s
-//	loop0: conns=25 epoll_wait=9433/s events=20811/s (2.21/wait) opened=0/s woken=0/s
+//	epoll_wait=18764/s events=41250/s (2.20/epoll_wait)
+//	loop0: conns=25 epoll_wait=9433/s events=20811/s (2.21/epoll_wait) opened=0/s woken=0/s
+//	loop1: conns=25 epoll_wait=9331/s events=20439/s (2.19/epoll_wait) opened=0/s woken=0/s
 func printStats(loops []*loop) {
 	last := make([]reading, len(loops))
 	for range time.Tick(time.Second) {
@@ -190,11 +191,12 @@ func printStats(loops []*loop) {
 		lines := make([]string, len(loops))
 		for i, l := range loops {
 			now := reading{l.Opened.Load() - l.Closed.Load(), l.Waits.Load(), l.Events.Load(), l.Opened.Load(), l.woken.Load()}
-			lines[i] = l.name + ": " + now.since(last[i]).String()
-			all = all.plus(now.since(last[i]))
+			rate := now.since(last[i])
+			lines[i] = fmt.Sprintf("%s: conns=%d %s opened=%d/s woken=%d/s", l.name, rate.conns, rate.waitsAndEvents(), rate.opened, rate.woken)
+			all = all.plus(rate)
 			last[i] = now
 		}
-		fmt.Fprintln(os.Stderr, "all: "+all.String())
+		fmt.Fprintln(os.Stderr, all.waitsAndEvents())
 		for _, line := range lines {
 			fmt.Fprintln(os.Stderr, line)
 		}
@@ -213,11 +215,10 @@ func (r reading) plus(o reading) reading {
 	return reading{r.conns + o.conns, r.waits + o.waits, r.events + o.events, r.opened + o.opened, r.woken + o.woken}
 }
 
-func (r reading) String() string {
+func (r reading) waitsAndEvents() string {
 	perWait := 0.0
 	if r.waits > 0 {
 		perWait = float64(r.events) / float64(r.waits)
 	}
-	return fmt.Sprintf("conns=%d epoll_wait=%d/s events=%d/s (%.2f/wait) opened=%d/s woken=%d/s",
-		r.conns, r.waits, r.events, perWait, r.opened, r.woken)
+	return fmt.Sprintf("epoll_wait=%d/s events=%d/s (%.2f/epoll_wait)", r.waits, r.events, perWait)
 }
