@@ -18,6 +18,7 @@ import (
 
 	"flavors/code/kv"
 	"flavors/code/kv/kvpb"
+	"flavors/internal/proc"
 )
 
 // rssGrowthLimit is how much a server's resident memory may grow while a
@@ -28,18 +29,8 @@ const rssGrowthLimit = 64 << 20
 
 // rss is the server's resident memory in bytes.
 func (s *Server) rss() (int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.Pid()))
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var kb int64
-			_, err := fmt.Sscanf(rest, "%d kB", &kb)
-			return kb << 10, err
-		}
-	}
-	return 0, errors.New("no VmRSS in /proc/PID/status")
+	sample, err := proc.ReadSample(s.Pid())
+	return sample.RSS, err
 }
 
 // memoryWatch fails once the server has grown by more than the limit since
@@ -372,8 +363,8 @@ func closedWithin(conn *net.TCPConn, wait time.Duration) error {
 
 // descriptors counts the server's open descriptors.
 func (s *Server) descriptors() (int, error) {
-	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.Pid()))
-	return len(entries), err
+	fds, err := proc.Descriptors(s.Pid())
+	return len(fds), err
 }
 
 func amplification(t *testing.T, s *Server) {

@@ -1,0 +1,77 @@
+package run
+
+import (
+	"sync"
+	"time"
+
+	"flavors/internal/proc"
+)
+
+// A sampler reports a server's /proc figures every sampleEvery, and tells the run which
+// clients' connections the server has accepted.
+type sampler struct {
+	quit chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+func startSampler(rn *Run, pid int) *sampler {
+	s := &sampler{quit: make(chan struct{}), done: make(chan struct{})}
+	go s.loop(rn, pid)
+	return s
+}
+
+func (s *sampler) loop(rn *Run, pid int) {
+	defer close(s.done)
+	statsTick := time.NewTicker(sampleEvery)
+	defer statsTick.Stop()
+	acceptTick := time.NewTicker(acceptEvery)
+	defer acceptTick.Stop()
+	acceptTick.Stop() // runs only while a lane's connection waits to be accepted
+	prev, err := proc.ReadSample(pid)
+	if err != nil {
+		return
+	}
+	watchAccepts := func() bool {
+		waiting, err := rn.lanes.check(rn)
+		if err != nil {
+			return false
+		}
+		if waiting {
+			acceptTick.Reset(acceptEvery)
+		} else {
+			acceptTick.Stop()
+		}
+		return true
+	}
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-rn.lanes.wake:
+			if !watchAccepts() {
+				return
+			}
+		case <-acceptTick.C:
+			if !watchAccepts() {
+				return
+			}
+		case <-statsTick.C:
+			cur, err := proc.ReadSample(pid)
+			if err != nil || !watchAccepts() {
+				return // the server is gone; its status event says how
+			}
+			rn.emit(Event{Type: "stats", Stats: &Stats{
+				CPU: proc.CPUPercent(prev, cur), RSS: cur.RSS, Threads: cur.Threads, FDs: cur.FDs,
+				Conns: max(cur.Sockets-1, 0), // every socket but the listener
+			}})
+			prev = cur
+		}
+	}
+}
+
+// stop ends sampling and returns once the sampler has let go of the pid.
+func (s *sampler) stop() {
+	s.once.Do(func() { close(s.quit) })
+	<-s.done
+}
