@@ -89,6 +89,19 @@ var Table = []*run.Scenario{
 		}.play,
 	},
 	{
+		Name:    "multiloop",
+		Clients: run.OptionRange{Default: 8, Min: 2, Max: 16},
+		Console: true,
+		Loops:   true,
+		Scales:  bookScales,
+		Lanes: func(opts run.Options) []string {
+			names := laneNames(opts.Clients, false)
+			names[0] += " (busy)"
+			return names
+		},
+		Play: playMultiloop,
+	},
+	{
 		Name:    "uring",
 		Clients: run.OptionRange{Default: 6, Min: 1, Max: 16},
 		Slow:    true,
