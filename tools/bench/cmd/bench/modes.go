@@ -37,6 +37,11 @@ var modes = []mode{
 	{name: "epoll", program: "epoll", buffers: sharedBuffer, throughput: true, ramp: true, quick: true},
 	{name: "uring", program: "uring", buffers: "a ring of 64 × 64 KiB, shared", throughput: true, ramp: true, quick: true},
 	{name: "gnet", program: "gnet", buffers: gnetBuffers, throughput: true, ramp: true, quick: true},
+	// Many event loops, and gnet with as many: unpinned (see unpinned), N loops each.
+	{name: "multiloop-1", program: "multiloop", buffers: sharedBuffer + " per loop", args: []string{"-loops", "1"}, throughput: true},
+	{name: "gnet-1", program: "gnet", buffers: gnetBuffers + " per loop", args: []string{"-loops", "1"}, throughput: true},
+	{name: "multiloop-2", program: "multiloop", buffers: sharedBuffer + " per loop", args: []string{"-loops", "2"}, throughput: true, quick: true},
+	{name: "gnet-2", program: "gnet", buffers: gnetBuffers + " per loop", args: []string{"-loops", "2"}, throughput: true, quick: true},
 }
 
 // What the servers read into. A blocking server needs a buffer for every connection it is

@@ -128,7 +128,7 @@ func summarize(tr throughputResult, modes []string) []summary {
 			if peer, ok := round["gonet"]; ok && peer.PerSecond > 0 {
 				vsGonet = append(vsGonet, r.PerSecond/peer.PerSecond)
 			}
-			if peer, ok := round["gnet"]; ok && peer.PerSecond > 0 {
+			if peer, ok := round[gnetPeer(mode)]; ok && peer.PerSecond > 0 {
 				vsGnet = append(vsGnet, r.PerSecond/peer.PerSecond)
 			}
 		}
@@ -564,4 +564,13 @@ func rewriteSection(chapter, md string) error {
 	}
 	text = text[:i+len(sectionBegin)] + "\n\n" + md + text[j:]
 	return os.WriteFile(chapter, []byte(text), 0o644)
+}
+
+// gnetPeer is the gnet run a mode is compared with: gnet with as many loops (multiloop-2
+// against gnet-2), or gnet with one.
+func gnetPeer(mode string) string {
+	if _, loops, ok := strings.Cut(mode, "-"); ok && strings.HasPrefix(mode, "multiloop-") {
+		return "gnet-" + loops
+	}
+	return "gnet"
 }
