@@ -84,12 +84,17 @@ func mayWrite(body []byte) bool {
 	return kind == PutOrUpdate || kind == Append
 }
 
-// Range calls fn with every key and its value, holding the read lock: fn must
-// not call the store. The durable server writes its snapshots with it.
+// Range calls fn with every key and its value, one shard at a time under its
+// read lock: fn must not call the store. It is no snapshot of a store in use (a
+// put to a shard already walked is missed); the durable server's compaction
+// calls it on a store of its own, which nobody else touches.
 func (s *Store) Range(fn func(key, value string)) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for k, v := range s.m {
-		fn(k, v)
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		for k, v := range sh.m {
+			fn(k, v)
+		}
+		sh.mu.RUnlock()
 	}
 }

@@ -45,9 +45,12 @@ type Scenario struct {
 	Crash bool
 	// Console: its servers speak the book's protocol, so the reader's console can talk to them.
 	Console bool
-	Scales  Scales
-	Lanes   func(opts Options) []string
-	Play    func(ctx context.Context, rn *Run, opts Options) error
+	// Loops: the server runs many event loops, each on a thread it named after itself; the
+	// run tells which loop owns each lane's connection, and each loop's CPU.
+	Loops  bool
+	Scales Scales
+	Lanes  func(opts Options) []string
+	Play   func(ctx context.Context, rn *Run, opts Options) error
 }
 
 // An OptionRange is a number the reader may set: its default and bounds.
@@ -309,4 +312,7 @@ func (rn *Run) Kill(sv *Server, why string) {
 }
 
 // CutShort says whether the run was ended early.
+// Mode is the server the run plays its scenario on.
+func (rn *Run) Mode() string { return rn.spec.Mode }
+
 func (rn *Run) CutShort() bool { return rn.ctx.Err() != nil }

@@ -29,9 +29,10 @@ const ioTimeout = 2 * time.Minute
 
 // Server is one running server program.
 type Server struct {
-	Addr string // host:port from its "listening on" line
-	bin  string // the program, for checks that start it again with other flags
-	proc *proc.Process
+	Addr  string   // host:port from its "listening on" line
+	bin   string   // the program, for checks that start it again with other flags
+	flags []string // the flags it was started with, beside -addr
+	proc  *proc.Process
 
 	mu       sync.Mutex
 	stdout   strings.Builder // every line it printed, each with its newline
@@ -45,7 +46,7 @@ type Server struct {
 // stop cleanly.
 func Start(t testing.TB, bin string, flags ...string) *Server {
 	t.Helper()
-	s := &Server{bin: bin}
+	s := &Server{bin: bin, flags: flags}
 	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, flags...)...)
 	// A server built with -race would otherwise linger a second in exit;
 	// reports of races still turn its exit status into 66.
@@ -92,7 +93,7 @@ func (s *Server) Pid() int {
 
 // StartMode builds the server of one chapter, flavors/code/<mode>, and starts it. Tests
 // about a single server use it to run the real program, as a reader would, rather than a
-// copy of its loop inside the test.
+// copy of its loop inside the test; benchmarks use it too.
 func StartMode(t testing.TB, mode string, args ...string) *Server {
 	t.Helper()
 	return Start(t, BuildMode(t, mode), args...)
