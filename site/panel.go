@@ -36,10 +36,12 @@ func livePanel(b *render.Book, c *render.Chapter) *render.Panel {
 	}
 	p := b.Panel(c)
 	p.Controls = &render.Controls{
-		Clients: render.Range(s.Clients),
-		Conns:   render.Range(s.Conns),
-		Slow:    s.Slow,
-		Console: s.Console,
+		Clients:  render.Range(s.Clients),
+		Conns:    render.Range(s.Conns),
+		Slow:     s.Slow,
+		SlowDisk: render.Range(s.SlowDisk),
+		Crash:    s.Crash,
+		Console:  s.Console,
 	}
 	return p
 }

@@ -377,3 +377,36 @@ func (ts *testSite) port() string {
 	_, port, _ := strings.Cut(ts.srv.Listener.Addr().String(), ":")
 	return port
 }
+
+// The durable chapter's "kill -9 and restart": pressed once a put is answered, it kills the
+// server with SIGKILL, starts it again on the same directory, and every answered put is
+// read back.
+func TestDurableCrashButton(t *testing.T) {
+	ts := startSite(t)
+	s := ts.dial(t)
+	s.send(pageMessage{Type: "run", Chapter: "10-work-that-blocks", Mode: "durable",
+		Options: run.Options{SlowDisk: 20}})
+	head := s.until(10*time.Second, "run header", isType("run"))
+	if head.Options == nil || head.Options.SlowDisk != 20 {
+		t.Fatalf("run header options: %+v", head.Options)
+	}
+	s.until(buildTimeout, "running", isStatus("running"))
+	s.until(time.Minute, "a put answered", func(e run.Event) bool {
+		return e.Type == "client" && *e.Client < 2 && e.Op == "response"
+	})
+	s.send(pageMessage{Type: "crash"})
+	s.until(time.Minute, "the reader's kill -9", func(e run.Event) bool {
+		return e.Type == "note" && e.Text == "kill -9, pressed by the reader"
+	})
+	s.until(time.Minute, "killed", isStatus("killed"))
+	s.until(time.Minute, "listening again", isStatus("listening"))
+	back := s.until(time.Minute, "the read-back", func(e run.Event) bool {
+		return e.Type == "note" && strings.Contains(e.Text, "answered puts")
+	})
+	if !strings.HasPrefix(back.Text, "all ") || strings.HasPrefix(back.Text, "all 0 ") {
+		t.Fatalf("after the restart: %q\n%s", back.Text, s.history())
+	}
+	if end := s.until(time.Minute, "end", isType("end")); end.Text != "the scenario is over" {
+		t.Fatalf("run ended with %q\n%s", end.Text, s.history())
+	}
+}

@@ -104,6 +104,10 @@ func (ss *session) handle(m pageMessage) {
 		if rn := ss.current(); rn != nil {
 			rn.Stop(run.ErrStopped)
 		}
+	case "crash":
+		if rn := ss.current(); rn != nil {
+			rn.Crash()
+		}
 	case "console":
 		if rn := ss.current(); rn != nil {
 			rn.Console(m.Line)

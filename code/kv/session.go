@@ -35,6 +35,7 @@ type Session struct {
 	paused  bool   // highWater reached: handle nothing until the output drains to lowWater
 	handled uint64 // requests answered, ever
 	err     error  // sticky: once the peer broke the protocol, stay broken
+	journal        // writes made durable before they apply (chapter 10); inert elsewhere
 
 	// Reused for every request, so handling one allocates only what the
 	// decoded strings need.
@@ -55,7 +56,7 @@ func (s *Session) Feed(p []byte) error {
 		return s.err
 	}
 	s.compactOutput()
-	if s.paused {
+	if s.stalled() {
 		s.held = append(s.held, p...)
 		return nil
 	}
@@ -65,7 +66,10 @@ func (s *Session) Feed(p []byte) error {
 			return s.fail(err)
 		}
 		if len(s.held) > 0 {
-			return nil // p went into the held frame, which is still short
+			// p went into the held frame, which is still short, or that
+			// frame waits for the journal and the rest of p with it.
+			s.held = append(s.held, p...)
+			return nil
 		}
 	}
 	rest, err := s.handleFrames(p)
@@ -78,7 +82,11 @@ func (s *Session) Feed(p []byte) error {
 
 // WantsInput reports whether the caller should read more from the peer: not
 // while answers are backed up, and not once the stream is broken.
-func (s *Session) WantsInput() bool { return !s.paused && s.err == nil }
+func (s *Session) WantsInput() bool { return !s.stalled() && s.err == nil }
+
+// stalled reports that the session handles nothing now: its answers are
+// backed up, or a write waits for the disk (chapter 10).
+func (s *Session) stalled() bool { return s.paused || s.journal.waiting }
 
 // Err is the sticky protocol error, if the peer broke the protocol.
 func (s *Session) Err() error { return s.err }
@@ -135,7 +143,7 @@ func (s *Session) fail(err error) error {
 // copying them, until the output reaches highWater, and returns what is left:
 // the beginning of a frame, or whole frames too if it paused.
 func (s *Session) handleFrames(p []byte) ([]byte, error) {
-	for !s.paused && len(p) >= headerLen {
+	for !s.stalled() && len(p) >= headerLen {
 		n, err := bodyLen(p)
 		if err != nil {
 			return nil, err
@@ -143,20 +151,27 @@ func (s *Session) handleFrames(p []byte) ([]byte, error) {
 		if len(p) < headerLen+n {
 			break
 		}
-		s.answer(p[headerLen : headerLen+n])
+		if !s.answer(p[headerLen : headerLen+n]) {
+			break
+		}
 		p = p[headerLen+n:]
 	}
 	return p, nil
 }
 
 // answer handles one request body, and pauses the session if that backed
-// its output up to highWater.
-func (s *Session) answer(body []byte) {
+// its output up to highWater. It reports false if it left the request
+// unanswered, held for the journal.
+func (s *Session) answer(body []byte) bool {
+	if s.journal.holds(body) {
+		return false
+	}
 	s.out = handle(s.out, s.store, body, &s.req, &s.resp)
 	s.handled++
 	if len(s.out)-s.sent >= highWater {
 		s.paused = true
 	}
+	return true
 }
 
 // completeHeld moves bytes from p into the held partial frame, no more than
@@ -172,8 +187,9 @@ func (s *Session) completeHeld(p []byte) ([]byte, error) {
 			}
 			need += n
 			if len(s.held) == need {
-				s.answer(s.held[headerLen:])
-				s.held = shrink(s.held)
+				if s.answer(s.held[headerLen:]) {
+					s.held = shrink(s.held)
+				}
 				return p, nil
 			}
 			// The length is known and allowed: make room once, not by

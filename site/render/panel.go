@@ -24,8 +24,10 @@ type PanelMode struct {
 // offered.
 type Controls struct {
 	Clients, Conns Range
-	Slow           bool // the "one slow client" switch (on by default)
-	Console        bool // the server speaks the book's protocol: the console can talk to it
+	Slow           bool  // the "one slow client" switch (on by default)
+	SlowDisk       Range // milliseconds per sync of the durable server's log
+	Crash          bool  // the "kill -9 and restart" button, pressed during a run
+	Console        bool  // the server speaks the book's protocol: the console can talk to it
 }
 
 // A Range is a number field's default and bounds.

@@ -149,9 +149,10 @@ type Scales struct {
 
 // Options are the reader's settings for a run, checked and clamped by the scenario.
 type Options struct {
-	Clients int  `json:"clients,omitempty"`
-	Slow    bool `json:"slow,omitempty"`
-	Conns   int  `json:"conns,omitempty"`
+	Clients  int  `json:"clients,omitempty"`
+	Slow     bool `json:"slow,omitempty"`
+	Conns    int  `json:"conns,omitempty"`
+	SlowDisk int  `json:"slowdisk,omitempty"` // milliseconds added to every sync of the log
 
 	ConsoleLine string `json:"-"` // the command that started a console run
 }

@@ -39,6 +39,10 @@ type Scenario struct {
 	Clients OptionRange
 	Conns   OptionRange
 	Slow    bool // the "one slow client" switch is offered (and on by default)
+	// SlowDisk: the durable server's "slow disk", in milliseconds per sync.
+	SlowDisk OptionRange
+	// Crash: the "kill -9 and restart" button is offered while the run goes on.
+	Crash bool
 	// Console: its servers speak the book's protocol, so the reader's console can talk to them.
 	Console bool
 	// Loops: the server runs many event loops, each on a thread it named after itself; the
@@ -65,9 +69,10 @@ func (r OptionRange) clamp(v int) int {
 // Options checks and clamps what the page asked for; nothing else of it is used.
 func (s *Scenario) Options(asked Options) Options {
 	return Options{
-		Clients: s.Clients.clamp(asked.Clients),
-		Slow:    s.Slow && asked.Slow,
-		Conns:   s.Conns.clamp(asked.Conns),
+		Clients:  s.Clients.clamp(asked.Clients),
+		Slow:     s.Slow && asked.Slow,
+		Conns:    s.Conns.clamp(asked.Conns),
+		SlowDisk: s.SlowDisk.clamp(asked.SlowDisk),
 	}
 }
 
@@ -127,6 +132,7 @@ type Run struct {
 	serversM sync.Mutex
 	server   *Server // the one currently serving, if any
 	console  consoleState
+	crashes  chan struct{} // the reader pressed "kill -9 and restart"
 }
 
 // Start starts a run, or refuses with ErrBusy. sink receives the events, one at a time, in
@@ -142,6 +148,7 @@ func (r *Runner) Start(parent context.Context, spec Spec, sink func(Event)) (*Ru
 	rn := &Run{
 		rn: r, spec: spec, ctx: ctx, cancel: cancel, start: time.Now(),
 		done: make(chan struct{}), sink: sink, lanes: newLaneTracker(),
+		crashes: make(chan struct{}, 1),
 	}
 	r.live.Add(1)
 	go rn.main()
@@ -274,6 +281,29 @@ func (rn *Run) Pause(d time.Duration) bool {
 // Finish ends the current server cleanly (SIGTERM; its status is "exited").
 func (rn *Run) Finish(sv *Server) {
 	sv.end()
+	rn.serversM.Lock()
+	if rn.server == sv {
+		rn.server = nil
+	}
+	rn.serversM.Unlock()
+}
+
+// Crash passes on the reader's "kill -9 and restart" to the scenario, which hears it on
+// Crashes. A press while the last one is still waiting adds nothing.
+func (rn *Run) Crash() {
+	select {
+	case rn.crashes <- struct{}{}:
+	default:
+	}
+}
+
+// Crashes is where a scenario that offers the button hears it pressed.
+func (rn *Run) Crashes() <-chan struct{} { return rn.crashes }
+
+// Kill ends the current server with SIGKILL, as kill -9 would: no chance to clean up. why
+// is shown with its "killed" status.
+func (rn *Run) Kill(sv *Server, why string) {
+	sv.kill(errors.New(why))
 	rn.serversM.Lock()
 	if rn.server == sv {
 		rn.server = nil

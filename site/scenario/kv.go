@@ -127,14 +127,19 @@ func (c *kvLane) put(key, value string) error {
 }
 
 func (c *kvLane) get(key string) error {
-	_, err := c.Request("get "+key, func() (string, error) {
+	_, err := c.getValue(key)
+	return err
+}
+
+// getValue is get, returning what the lane shows: the value, or "not found".
+func (c *kvLane) getValue(key string) (string, error) {
+	return c.Request("get "+key, func() (string, error) {
 		v, err := c.kv.Get(key)
 		if errors.Is(err, kv.ErrNotFound) {
 			return "not found", nil
 		}
 		return v, err
 	})
-	return err
 }
 
 // openIdle opens n connections that never send anything: the crowd a readiness call must

@@ -127,6 +127,15 @@ var Table = []*run.Scenario{
 			slowFor: 3 * time.Second, quietEnd: time.Second, flags: []string{"-stats"},
 		}.play,
 	},
+	{
+		Name:     "durable",
+		SlowDisk: run.OptionRange{Default: 200, Min: 1, Max: 1000},
+		Crash:    true,
+		Console:  true,
+		Scales:   bookScales,
+		Lanes:    durableLanes,
+		Play:     playDurable,
+	},
 }
 
 // Lookup finds a scenario of Table by name.

@@ -31,6 +31,7 @@ var servers = []string{
 	"multiloop -loops 3 -accept reuseport",
 	"multiloop -loops 3 -accept shared",
 	"multiloop -loops 3 -accept exclusive",
+	"durable",
 	"uring",
 }
 

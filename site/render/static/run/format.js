@@ -29,6 +29,7 @@ export function describe(e, session) {
       if (o.clients) bits.push(o.clients + " clients");
       if (o.slow) bits.push("one slow");
       if (o.conns) bits.push(o.conns + " connections");
+      if (o.slowdisk) bits.push("a disk of " + o.slowdisk + " ms per sync");
       return ["site", "run bin/" + e.mode + " · scenario " + e.scenario + (bits.length ? " · " + bits.join(", ") : "")];
     }
     case "status":

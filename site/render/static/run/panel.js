@@ -17,6 +17,7 @@ function start(panel) {
   const form = $("[data-controls]");
   const runButton = $("[data-run]"); // null in the export: nothing runs there
   const stopButton = $("[data-stop]");
+  const crashButton = $("[data-crash]"); // only where the scenario offers it
   const replayButton = $("[data-replay]");
   const badge = $("[data-badge]");
   const statusLine = $("[data-status]");
@@ -190,6 +191,7 @@ function start(panel) {
     const setRunning = (running) => {
       runButton.disabled = running;
       stopButton.disabled = !running;
+      if (crashButton) crashButton.disabled = !running;
       replayButton.disabled = running || !recording;
       for (const input of form.querySelectorAll("input")) input.disabled = running;
     };
@@ -197,7 +199,7 @@ function start(panel) {
     const options = () => {
       const num = (name) => { const i = form.elements[name]; return i ? Number(i.value) || 0 : 0; };
       const slow = form.elements.slow;
-      return { clients: num("clients"), conns: num("conns"), slow: slow ? slow.checked : false };
+      return { clients: num("clients"), conns: num("conns"), slow: slow ? slow.checked : false, slowdisk: num("slowdisk") };
     };
 
     form.addEventListener("submit", (e) => {
@@ -209,6 +211,7 @@ function start(panel) {
       transport.send({ type: "run", chapter: panel.dataset.chapter, mode: selectedMode(), options: options() });
     });
     stopButton.addEventListener("click", () => transport.send({ type: "stop" }));
+    if (crashButton) crashButton.addEventListener("click", () => transport.send({ type: "crash" }));
     if (consoleForm) consoleForm.addEventListener("submit", (e) => {
       e.preventDefault();
       const input = consoleForm.elements.line;
