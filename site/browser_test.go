@@ -232,6 +232,22 @@ func TestBrowser(t *testing.T) {
 	br.search("epoll")
 	br.poll("search results", `document.querySelectorAll("#search-results a").length > 0`, 10*time.Second)
 
+	// Test code comes folded; a click opens it, and so does a search hit inside it.
+	br.step("open the Overview", 30*time.Second, chromedp.Navigate(ts.srv.URL+"/01-overview"), chromedp.WaitVisible("article h1"))
+	if got := br.eval(`String([...document.querySelectorAll("details.code-fold")].filter(d => !d.open &&
+		d.querySelector("figure.code-file") && !d.querySelector("pre").checkVisibility()).length)`); got == "0" {
+		t.Error("the Overview shows no folded test code")
+	}
+	br.step("click a fold's summary", 10*time.Second, chromedp.Click("details.code-fold > summary"))
+	br.poll("the fold opens", `document.querySelector("details.code-fold").open &&
+		document.querySelector("details.code-fold pre").checkVisibility()`, 5*time.Second)
+	br.search("TestReadFrameTruncated")
+	br.poll("a search result", `document.querySelectorAll("#search-results a").length > 0`, 10*time.Second)
+	br.step("follow it", 30*time.Second, chromedp.Click("#search-results a"), chromedp.WaitVisible("article h1"))
+	br.poll("the fold holding the hit is open", `[...document.querySelectorAll("details.code-fold")].some(d =>
+		d.open && d.querySelector("summary").textContent.includes("TestReadFrameTruncated") &&
+		d.querySelector("pre").checkVisibility())`, 10*time.Second)
+
 	// Every runnable chapter draws its recorded session (kept as artifacts, to look at).
 	b, err := render.Load(ts.root)
 	if err != nil {

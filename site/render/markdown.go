@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -201,6 +202,7 @@ func isRunMarker(n ast.Node, src []byte) bool {
 const (
 	attrLabel = "data-label" // what the block is: a file, a chunk, or display only
 	attrKind  = "data-kind"  // file | chunk | display
+	attrFold  = "data-fold"  // present on a block shown folded: the summary's text
 )
 
 func labelCodeBlock(n *ast.FencedCodeBlock, src []byte) {
@@ -216,6 +218,9 @@ func labelCodeBlock(n *ast.FencedCodeBlock, src []byte) {
 	case a.File != "":
 		n.SetAttributeString(attrKind, "file")
 		n.SetAttributeString(attrLabel, a.Target()+appendSuffix(a.Append))
+		if strings.HasSuffix(a.File, "_test.go") {
+			n.SetAttributeString(attrFold, testSummary(string(n.Lines().Value(src))))
+		}
 	case a.Chunk != "":
 		n.SetAttributeString(attrKind, "chunk")
 		n.SetAttributeString(attrLabel, a.Target()+appendSuffix(a.Append))
@@ -223,6 +228,30 @@ func labelCodeBlock(n *ast.FencedCodeBlock, src []byte) {
 		n.SetAttributeString(attrKind, "display")
 		n.SetAttributeString(attrLabel, a.Lang)
 	}
+}
+
+// testFunc finds the functions go test runs.
+var testFunc = regexp.MustCompile(`(?m)^func ((?:Test|Benchmark|Fuzz|Example)\w*)\(`)
+
+// testSummary says in one line what a block of test code holds, so a reader can pass it by:
+// the tests it defines, else its first comment line, else what it opens with.
+func testSummary(code string) string {
+	var names []string
+	for _, m := range testFunc.FindAllStringSubmatch(code, -1) {
+		names = append(names, m[1])
+	}
+	if len(names) > 0 {
+		return strings.Join(names, ", ")
+	}
+	for _, line := range strings.Split(code, "\n") {
+		if c, ok := strings.CutPrefix(strings.TrimSpace(line), "//"); ok && strings.TrimSpace(c) != "" {
+			return strings.TrimSpace(c)
+		}
+	}
+	if strings.HasPrefix(strings.TrimSpace(code), "package ") {
+		return "the test file's package and imports"
+	}
+	return "test helpers"
 }
 
 func appendSuffix(appends bool) string {
@@ -251,18 +280,27 @@ func chapterLink(dest []byte, links map[string]string) ([]byte, bool) {
 }
 
 // codeBlockWrapper draws the frame around a highlighted block: a caption naming the file or
-// chunk it tangles into, and a copy button (wired up by app.js).
+// chunk it tangles into, and a copy button (wired up by app.js). Test code comes folded, a
+// <details> whose summary says what it tests: every line stays in the book, and the
+// browser's find-in-page and the book's search (app.js) open it when a hit is inside.
 func codeBlockWrapper(w util.BufWriter, c highlighting.CodeBlockContext, entering bool) {
+	kind, label, fold := "display", "", ""
+	if a := c.Attributes(); a != nil {
+		kind, label, fold = attrString(a, attrKind), attrString(a, attrLabel), attrString(a, attrFold)
+	}
 	if !entering {
 		if !c.Highlighted() {
 			_, _ = w.WriteString("</code></pre>")
 		}
 		_, _ = w.WriteString("</figure>\n")
+		if fold != "" {
+			_, _ = w.WriteString("</details>\n")
+		}
 		return
 	}
-	kind, label := "display", ""
-	if a := c.Attributes(); a != nil {
-		kind, label = attrString(a, attrKind), attrString(a, attrLabel)
+	if fold != "" {
+		fmt.Fprintf(w, `<details class="code-fold"><summary><span class="fold-kind">test</span> %s</summary>`,
+			template.HTMLEscapeString(fold))
 	}
 	fmt.Fprintf(w, `<figure class="code code-%s"><figcaption><span class="code-label">%s</span>`+
 		`<button type="button" class="copy" aria-label="Copy this code">Copy</button></figcaption>`,

@@ -70,6 +70,31 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
+// Test code comes folded, its summary saying what it tests; the code it tests does not.
+func TestTestsFold(t *testing.T) {
+	src := "```go file=code/x/x.go\npackage x\n\nfunc TestNotATest() {}\n```\n\n" +
+		"```go file=code/x/x_test.go\npackage x\n\nimport \"testing\"\n```\n\n" +
+		"```go file=code/x/x_test.go append\n// dial <connects> to addr.\nfunc dial() {}\n```\n\n" +
+		"```go file=code/x/x_test.go append\nfunc TestA(t *testing.T) {}\n\nfunc BenchmarkB(b *testing.B) {}\n```\n"
+	out, err := renderChapter([]byte(src), "T", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(out.Before) + string(out.After)
+	fold := regexp.MustCompile(`(?s)<details class="code-fold"><summary><span class="fold-kind">test</span> ([^<]*)</summary><figure class="code code-file">.*?</figure>\s*</details>`)
+	var got []string
+	for _, m := range fold.FindAllStringSubmatch(html, -1) {
+		got = append(got, m[1])
+	}
+	want := []string{"the test file&#39;s package and imports", "dial &lt;connects&gt; to addr.", "TestA, BenchmarkB"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("folded blocks' summaries %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(html), `<figure class="code code-file">`) {
+		t.Errorf("code that is not a test is folded:\n%s", html)
+	}
+}
+
 func TestValidName(t *testing.T) {
 	for name, ok := range map[string]bool{
 		"blocking-blocking.jsonl": true, "c10k-epoll.jsonl": true,
