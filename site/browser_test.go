@@ -226,7 +226,19 @@ func TestBrowser(t *testing.T) {
 	if status := br.eval(`document.querySelector("[data-status]").textContent`); !strings.Contains(status, run.ErrStopped.Error()) {
 		t.Errorf("after Stop the status says %q", status)
 	}
+	if badge := br.eval(`document.querySelector("[data-badge]").textContent`); badge != run.EndStopped {
+		t.Errorf("after Stop the badge says %q, want %s", badge, run.EndStopped)
+	}
 	br.shot("browser-run-light")
+
+	// Run again (built now) and let the scenario play to its end: the badge says finished.
+	br.step("press Run again", 10*time.Second, chromedp.Click("[data-run]"))
+	br.poll("the second run goes live", `document.querySelector("[data-badge]").textContent === "live"`, buildTimeout)
+	br.poll("the scenario plays to its end", `document.querySelector("[data-status]").textContent.startsWith("Run over")`, time.Minute)
+	if badge := br.eval(`document.querySelector("[data-badge]").textContent`); badge != run.EndFinished {
+		t.Errorf("after the scenario's end the badge says %q, want %s", badge, run.EndFinished)
+	}
+	br.shot("browser-run-finished")
 
 	// Search finds across the book, in book order.
 	br.search("epoll")
