@@ -275,6 +275,33 @@ func TestBrowser(t *testing.T) {
 		br.save("recorded-"+c.Slug+".png", chromedp.Screenshot("section.run"))
 	}
 
+	// The whole book on one page, and printed: no header, sidebar, search or Run controls.
+	br.step("open /book", 30*time.Second, chromedp.Navigate(ts.srv.URL+"/book"), chromedp.WaitVisible("article h1"))
+	if got := br.eval(`[...document.querySelectorAll("article.whole h1")].map(h => h.textContent).join("|")`); got != titles(b) {
+		t.Errorf("/book holds the chapters %q, want %q", got, titles(b))
+	}
+	printed := `["header.top", "#sidebar", ".search", "section.run .buttons", "section.run .controls"].
+		filter(s => document.querySelector(s) && document.querySelector(s).checkVisibility()).join(" ")`
+	if shown := br.eval(printed); !strings.Contains(shown, "header.top") {
+		t.Errorf("on screen /book shows only %q", shown)
+	}
+	printMedia := func(media string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+			return err
+		})
+	}
+	br.step("print /book", 10*time.Second, printMedia("print"))
+	if shown := br.eval(printed); shown != "" {
+		t.Errorf("printed, /book shows %s", shown)
+	}
+	br.step("print a chapter", 30*time.Second, chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
+	if shown := br.eval(printed); shown != "" {
+		t.Errorf("printed, a chapter shows %s", shown)
+	}
+	br.save("print-chapter.png", chromedp.CaptureScreenshot())
+	br.step("back to the screen", 10*time.Second, printMedia(""))
+
 	// The same page dark, and at a phone's width.
 	br.step("dark theme", 30*time.Second,
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -292,6 +319,15 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
 	br.shot("browser-recorded-phone-dark")
 	br.noProblems()
+}
+
+// titles is the book's chapter titles, in order, joined by "|".
+func titles(b *render.Book) string {
+	var list []string
+	for _, c := range b.Chapters {
+		list = append(list, c.Title)
+	}
+	return strings.Join(list, "|")
 }
 
 var servingOn = regexp.MustCompile(`\(http://([0-9.]+:[0-9]+)/\)`)

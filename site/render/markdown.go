@@ -91,9 +91,11 @@ func newMarkdown() goldmark.Markdown {
 }
 
 // renderChapter converts one chapter body. links maps a chapter's file name to its link so
-// that [text](03-multi-threaded-blocking.md) works both on GitHub and on the site.
-func renderChapter(body []byte, title string, links map[string]string) (renderedChapter, error) {
-	doc := parseChapter(body, title, links)
+// that [text](03-multi-threaded-blocking.md) works both on GitHub and on the site. idPrefix
+// goes in front of every heading's ID and every link to one: on the whole book's page, each
+// chapter's sections need names of their own ("SLUG--tests"; the chapter itself is "SLUG").
+func renderChapter(body []byte, title string, links map[string]string, idPrefix string) (renderedChapter, error) {
+	doc := parseChapter(body, title, links, idPrefix)
 
 	var buf bytes.Buffer
 	if err := markdown.Renderer().Render(&buf, body, doc); err != nil {
@@ -108,18 +110,25 @@ func renderChapter(body []byte, title string, links map[string]string) (rendered
 // chapterSections is the chapter's text for search: parsed, never rendered (highlighting
 // is most of the cost of a page, and search needs none of it).
 func chapterSections(body []byte, title string) []searchSection {
-	return sections(parseChapter(body, title, nil), body)
+	return sections(parseChapter(body, title, nil, ""), body)
 }
 
-func parseChapter(body []byte, title string, links map[string]string) ast.Node {
+func parseChapter(body []byte, title string, links map[string]string, idPrefix string) ast.Node {
 	ctx := parser.NewContext()
 	ctx.Set(linksKey, links)
+	ctx.Set(idPrefixKey, idPrefix)
 	doc := markdown.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
 	dropTitleHeading(doc, body, title)
 	return doc
 }
 
-var linksKey = parser.NewContextKey()
+var (
+	linksKey    = parser.NewContextKey()
+	idPrefixKey = parser.NewContextKey()
+)
+
+// idSep joins a chapter's slug and a heading's ID on the whole book's page.
+const idSep = "--"
 
 // dropTitleHeading removes a leading "# Title" that repeats the front matter's title: the
 // page prints the title itself.
@@ -137,6 +146,7 @@ type bookTransformer struct{}
 func (bookTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	src := reader.Source()
 	links, _ := pc.Get(linksKey).(map[string]string)
+	prefix, _ := pc.Get(idPrefixKey).(string)
 	placeRunSlot(doc, src)
 	var unwritten []*ast.Link
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -146,7 +156,15 @@ func (bookTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 		switch n := n.(type) {
 		case *ast.FencedCodeBlock:
 			labelCodeBlock(n, src)
+		case *ast.Heading:
+			if id := headingID(n); id != "" && prefix != "" {
+				n.SetAttributeString("id", []byte(prefix+id))
+			}
 		case *ast.Link:
+			if prefix != "" && len(n.Destination) > 1 && n.Destination[0] == '#' {
+				n.Destination = []byte("#" + prefix + string(n.Destination[1:]))
+				break
+			}
 			dest, ok := chapterLink(n.Destination, links)
 			if !ok && links != nil {
 				unwritten = append(unwritten, n)
@@ -273,7 +291,11 @@ func chapterLink(dest []byte, links map[string]string) ([]byte, bool) {
 	if !ok {
 		return dest, false
 	}
-	if u.Fragment != "" {
+	switch {
+	case u.Fragment == "":
+	case strings.HasPrefix(page, "#"): // a chapter on the whole book's page
+		page += idSep + u.Fragment
+	default:
 		page += "#" + u.Fragment
 	}
 	return []byte(page), true

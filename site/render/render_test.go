@@ -28,7 +28,7 @@ func repoRoot(t *testing.T) string {
 func TestMarkdown(t *testing.T) {
 	src := "Lead.\n\n<script>alert(1)</script>\n\n<!-- run -->\n\n## First\n\nSee [the loop](07-event-loop.md#the-loop), [Go](https://go.dev/) and [later](12-later.md).\n\n" +
 		"| a | b |\n|--:|:-:|\n| 1 | 2 |\n\n```go file=code/x/x.go\npackage x // <b>\n```\n\n```go chunk=c append\nx := 1\n```\n\n```sh\n$ make\n```\n"
-	out, err := renderChapter([]byte(src), "T", map[string]string{"07-event-loop.md": "07-event-loop"})
+	out, err := renderChapter([]byte(src), "T", map[string]string{"07-event-loop.md": "07-event-loop"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestMarkdown(t *testing.T) {
 	}
 
 	// Without a marker the panel goes before the first section.
-	out, _ = renderChapter([]byte("Lead.\n\n## One\n\nText.\n"), "T", nil)
+	out, _ = renderChapter([]byte("Lead.\n\n## One\n\nText.\n"), "T", nil, "")
 	if !strings.HasSuffix(strings.TrimSpace(string(out.Before)), "<p>Lead.</p>") {
 		t.Errorf("panel not before the first h2: %q", out.Before)
 	}
@@ -76,7 +76,7 @@ func TestTestsFold(t *testing.T) {
 		"```go file=code/x/x_test.go\npackage x\n\nimport \"testing\"\n```\n\n" +
 		"```go file=code/x/x_test.go append\n// dial <connects> to addr.\nfunc dial() {}\n```\n\n" +
 		"```go file=code/x/x_test.go append\nfunc TestA(t *testing.T) {}\n\nfunc BenchmarkB(b *testing.B) {}\n```\n"
-	out, err := renderChapter([]byte(src), "T", nil)
+	out, err := renderChapter([]byte(src), "T", nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
