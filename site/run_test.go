@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/sys/unix"
 
 	"flavors/internal/proc"
 	"flavors/site/run"
@@ -55,8 +56,8 @@ func TestRunBlockingTwoClients(t *testing.T) {
 		}
 		return e.Type == "end"
 	})
-	if end.Text != "the scenario is over" {
-		t.Fatalf("run ended with %q\n%s", end.Text, s.history())
+	if end.Text != "the scenario is over" || end.Status != run.EndFinished {
+		t.Fatalf("run ended %s with %q\n%s", end.Status, end.Text, s.history())
 	}
 	if exited != 1 {
 		t.Errorf("want one clean exit of the server, got %d", exited)
@@ -117,7 +118,9 @@ func TestStopKillsProcessGroup(t *testing.T) {
 	if killed.Text != run.ErrStopped.Error() {
 		t.Errorf("killed because %q", killed.Text)
 	}
-	s.until(10*time.Second, "end", isType("end"))
+	if end := s.until(10*time.Second, "end", isType("end")); end.Status != run.EndStopped {
+		t.Errorf("a stopped run ends %q", end.Status)
+	}
 	// The end event comes after the reap, so this holds at once.
 	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("pid %d still in /proc after Stop: %v", pid, err)
@@ -183,7 +186,9 @@ func TestTimeLimit(t *testing.T) {
 	if killed.Text != run.ErrTimeLimit.Error() {
 		t.Errorf("killed because %q", killed.Text)
 	}
-	s.until(10*time.Second, "end", isType("end"))
+	if end := s.until(10*time.Second, "end", isType("end")); end.Status != run.EndStopped {
+		t.Errorf("a run cut by its time limit ends %q", end.Status)
+	}
 	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("pid %d outlived its time limit", pid)
 	}
@@ -408,5 +413,19 @@ func TestDurableCrashButton(t *testing.T) {
 	}
 	if end := s.until(time.Minute, "end", isType("end")); end.Text != "the scenario is over" {
 		t.Fatalf("run ended with %q\n%s", end.Text, s.history())
+	}
+}
+
+// A server that dies by itself fails the run: a "failed" status, and an end saying so.
+func TestServerDeathFailsRun(t *testing.T) {
+	ts := startSite(t)
+	s := ts.dial(t)
+	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
+	if err := unix.Kill(pid, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	end := s.until(10*time.Second, "end", isType("end"))
+	if end.Status != run.EndFailed || end.Text != run.ErrServerExited.Error() {
+		t.Errorf("a run whose server died ends %q: %q\n%s", end.Status, end.Text, s.history())
 	}
 }
