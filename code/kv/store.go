@@ -18,6 +18,10 @@ const shardCount = 64
 type Store struct {
 	seed   maphash.Seed
 	shards [shardCount]shard
+
+	// Clients that must apply each request exactly once across reconnects:
+	// the Reliable delivery chapter. Requests without a session never touch it.
+	sessions sessionTable
 }
 
 // shard is one part of the store. Readers share its lock, so gets do not

@@ -268,3 +268,42 @@ func TestCPUPercent(t *testing.T) {
 		t.Errorf("no time passed: %v", got)
 	}
 }
+
+// TestReadTree samples a shell that started two children like TestReadSample's: the three
+// processes together, the children's memory and CPU time added, their sockets not.
+func TestReadTree(t *testing.T) {
+	ready := make(chan string, 2)
+	cmd := exec.Command("sh", "-c", `"$0" -test.run='^$' & "$0" -test.run='^$' & wait`, os.Args[0])
+	cmd.Env = append(os.Environ(), "PROC_TEST_CHILD=1")
+	p, err := Start(cmd, func(line string) { ready <- line }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Kill()
+	for range 2 {
+		select {
+		case line := <-ready:
+			if !strings.HasPrefix(line, "ready") {
+				t.Fatalf("a child said %q", line)
+			}
+		case <-time.After(time.Minute): // fails a hung test, proves nothing
+			t.Fatal("the children never said they were ready")
+		}
+	}
+	s, err := ReadTree(p.Pid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Processes != 3 {
+		t.Errorf("processes %d, want the shell and its two children", s.Processes)
+	}
+	if s.RSS < 2*childMiB<<20 {
+		t.Errorf("RSS %d MiB, want at least the 2 × %d MiB the children touched", s.RSS>>20, childMiB)
+	}
+	if s.CPU < 2*(childCPU-10*time.Millisecond) {
+		t.Errorf("CPU %v, want at least 2 × %v", s.CPU, childCPU)
+	}
+	if s.Sockets != 0 {
+		t.Errorf("sockets %d, want the shell's own: none", s.Sockets)
+	}
+}

@@ -24,6 +24,8 @@ type Sample struct {
 	Threads int
 	FDs     int // open descriptors
 	Sockets int // of them, sockets
+
+	Processes int // 1, or with ReadTree the process and its children
 }
 
 // ReadSample reads /proc/PID/stat and the descriptors in /proc/PID/fd.
@@ -44,6 +46,35 @@ func ReadSample(pid int) (Sample, error) {
 		if strings.HasPrefix(d.Target, "socket:") {
 			s.Sockets++
 		}
+	}
+	s.Processes = 1
+	return s, nil
+}
+
+// ReadTree is ReadSample for a server and its children together: forked serves each
+// connection in a child process, and what the children cost is the server's cost. The CPU
+// time includes the children that have exited and been waited for (cutime and cstime). RSS
+// is summed, so pages the processes share, the program's code above all, count once per
+// process. Sockets stay the parent's own: its listener and its line to each child.
+func ReadTree(pid int) (Sample, error) {
+	s, err := ReadSample(pid)
+	if err != nil {
+		return s, err
+	}
+	if st, err := readStat(pid); err == nil {
+		s.CPU += time.Duration(st.cutime+st.cstime) * time.Second / clockTicks
+	}
+	for _, child := range Children(pid) {
+		c, err := ReadSample(child)
+		if err != nil {
+			continue // it has just exited
+		}
+		s.CPU += c.CPU
+		s.RSS += c.RSS
+		s.VM += c.VM
+		s.Threads += c.Threads
+		s.FDs += c.FDs
+		s.Processes++
 	}
 	return s, nil
 }
@@ -120,9 +151,11 @@ type stat struct {
 	state        byte // R, S, D, Z (zombie), …
 	ppid, pgrp   int
 	utime, stime int64 // clock ticks
-	threads      int
-	vsize        int64 // bytes
-	rssPages     int64
+	// of the children that have exited and been waited for, clock ticks
+	cutime, cstime int64
+	threads        int
+	vsize          int64 // bytes
+	rssPages       int64
 }
 
 func readStat(pid int) (stat, error) {
@@ -151,6 +184,7 @@ func readStatFile(path string) (stat, error) {
 	}
 	return stat{
 		state: f[0][0], ppid: int(n(4)), pgrp: int(n(5)),
-		utime: n(14), stime: n(15), threads: int(n(20)), vsize: n(23), rssPages: n(24),
+		utime: n(14), stime: n(15), cutime: n(16), cstime: n(17),
+		threads: int(n(20)), vsize: n(23), rssPages: n(24),
 	}, nil
 }

@@ -282,4 +282,7 @@ func (rn *Run) Finish(sv *Server) {
 }
 
 // CutShort says whether the run was ended early.
+// Mode is the server the run plays its scenario on.
+func (rn *Run) Mode() string { return rn.spec.Mode }
+
 func (rn *Run) CutShort() bool { return rn.ctx.Err() != nil }

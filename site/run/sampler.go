@@ -30,7 +30,8 @@ func (s *sampler) loop(rn *Run, pid int) {
 	acceptTick := time.NewTicker(acceptEvery)
 	defer acceptTick.Stop()
 	acceptTick.Stop() // runs only while a lane's connection waits to be accepted
-	prev, err := proc.ReadSample(pid)
+	// The server's children are sampled with it: forked's are its connections.
+	prev, err := proc.ReadTree(pid)
 	if err != nil {
 		return
 	}
@@ -60,7 +61,7 @@ func (s *sampler) loop(rn *Run, pid int) {
 				return
 			}
 		case <-statsTick.C:
-			cur, err := proc.ReadSample(pid)
+			cur, err := proc.ReadTree(pid)
 			if err != nil || !watchAccepts() {
 				return // the server is gone; its status event says how
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,17 +18,18 @@ import (
 // first and keeps its connection for slowFor, asking for its key once a second: a reader
 // thinking at a prompt.
 type kvPlan struct {
-	quietStart time.Duration // the server alone before anyone connects
-	idleConns  int           // connections that never say a word, opened before the clients
-	stagger    time.Duration // between two clients' connects
-	hold       time.Duration // how long a client stays connected after its answers
-	slowFor    time.Duration // how long the slow client keeps its connection
-	quietEnd   time.Duration // everyone gone, the server still up
-	flags      []string      // extra server flags
+	quietStart time.Duration       // the server alone before anyone connects
+	idleConns  int                 // connections that never say a word, opened before the clients
+	stagger    time.Duration       // between two clients' connects
+	hold       time.Duration       // how long a client stays connected after its answers
+	slowFor    time.Duration       // how long the slow client keeps its connection
+	quietEnd   time.Duration       // everyone gone, the server still up
+	flags      []string            // extra server flags
+	modeFlags  map[string][]string // more flags, for one mode only
 }
 
 func (p kvPlan) play(ctx context.Context, rn *run.Run, opts run.Options) error {
-	sv, err := rn.Serve(p.flags...)
+	sv, err := rn.Serve(append(slices.Clone(p.flags), p.modeFlags[rn.Mode()]...)...)
 	if err != nil {
 		return err
 	}

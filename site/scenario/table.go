@@ -42,6 +42,8 @@ var Table = []*run.Scenario{
 		Play: kvPlan{
 			stagger: 200 * time.Millisecond, hold: 2 * time.Second, slowFor: 3 * time.Second,
 			quietEnd: 500 * time.Millisecond,
+			// Fewer workers than clients, so that some of them wait.
+			modeFlags: map[string][]string{"pool": {"-workers", "3"}},
 		}.play,
 	},
 	{
@@ -87,6 +89,18 @@ var Table = []*run.Scenario{
 			idleConns: 100, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
 			slowFor: 3 * time.Second, quietEnd: time.Second, flags: []string{"-stats"},
 		}.play,
+	},
+	{
+		Name:    "backpressure",
+		Clients: run.OptionRange{Default: 3, Min: 2, Max: 6},
+		Console: true,
+		Scales:  bookScales,
+		Lanes: func(opts run.Options) []string {
+			names := laneNames(opts.Clients, false)
+			names[0] += " (never reads)"
+			return names
+		},
+		Play: backpressurePlan{push: 10 * time.Second, stuck: 3 * time.Second, tick: 300 * time.Millisecond}.play,
 	},
 	{
 		Name:    "multiloop",

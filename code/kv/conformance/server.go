@@ -93,15 +93,15 @@ func (s *Server) Pid() int {
 
 // StartMode builds the server of one chapter, flavors/code/<mode>, and starts it. Tests
 // about a single server use it to run the real program, as a reader would, rather than a
-// copy of its loop inside the test.
-func StartMode(t *testing.T, mode string, args ...string) *Server {
+// copy of its loop inside the test; benchmarks use it too.
+func StartMode(t testing.TB, mode string, args ...string) *Server {
 	t.Helper()
 	return Start(t, BuildMode(t, mode), args...)
 }
 
 // BuildMode builds flavors/code/<mode> into the test's temporary directory and returns the
 // program's path.
-func BuildMode(t *testing.T, mode string) string {
+func BuildMode(t testing.TB, mode string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), mode)
 	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
@@ -133,7 +133,7 @@ func (s *Server) Signal(sig syscall.Signal) {
 
 // Exited waits for the server to exit and returns how it ended, or fails
 // the test if it is still running after ioTimeout.
-func (s *Server) Exited(t *testing.T) *os.ProcessState {
+func (s *Server) Exited(t testing.TB) *os.ProcessState {
 	t.Helper()
 	select {
 	case <-s.proc.Exited():

@@ -19,11 +19,22 @@ type procSample struct {
 	rssKiB     int64
 	threads    int
 	fds        int
+	processes  int
 }
 
 func sampleProc(pid int) (procSample, error) {
-	s, err := proc.ReadSample(pid)
-	return procSample{cpuSeconds: s.CPU.Seconds(), rssKiB: s.RSS >> 10, threads: s.Threads, fds: s.FDs}, err
+	return inBenchUnits(proc.ReadSample(pid))
+}
+
+// sampleServer samples a server and its children together (proc.ReadTree): forked serves
+// each connection in a child process.
+func sampleServer(pid int) (procSample, error) {
+	return inBenchUnits(proc.ReadTree(pid))
+}
+
+func inBenchUnits(s proc.Sample, err error) (procSample, error) {
+	return procSample{cpuSeconds: s.CPU.Seconds(), rssKiB: s.RSS >> 10, threads: s.Threads, fds: s.FDs,
+		processes: s.Processes}, err
 }
 
 // statusField reads the number after name in /proc/PID/status or /proc/meminfo.
