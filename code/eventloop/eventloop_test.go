@@ -159,6 +159,42 @@ func TestRemovedInTheSameBatchIsNotCalled(t *testing.T) {
 	}
 }
 
+func TestReportForAReusedNumberIsDropped(t *testing.T) {
+	a, b := socketPair(t)
+	c, d := socketPair(t)
+	l := newLoop(t)
+	calls := 0
+	// Whichever of a and c runs first closes the other and puts a new socket under its
+	// number, as an accept would; the other's report, in the same batch, is not about it.
+	replaceOther := func(fd int, _ Mask) {
+		calls++
+		other := a
+		if fd == a {
+			other = c
+		}
+		if err := l.Remove(other); err != nil {
+			t.Error(err)
+		}
+		fresh, _ := socketPair(t)
+		if err := unix.Dup2(fresh, other); err != nil {
+			t.Fatal(err)
+		}
+		onFresh := func(int, Mask) { t.Error("a report about the old descriptor reached the new one") }
+		if err := l.Add(other, Readable, onFresh, nil); err != nil {
+			t.Error(err)
+		}
+		l.Stop()
+	}
+	l.Add(a, Readable, replaceOther, nil)
+	l.Add(c, Readable, replaceOther, nil)
+	write(t, b, "x")
+	write(t, d, "x")
+	run(t, l)
+	if calls != 1 {
+		t.Errorf("%d handlers ran; want 1", calls)
+	}
+}
+
 func TestRemovedByItsReadHandlerIsNotWritten(t *testing.T) {
 	a, b := socketPair(t)
 	l := newLoop(t)

@@ -9,8 +9,6 @@ import (
 	"net"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"flavors/code/kv/kvpb"
 )
 
@@ -48,12 +46,22 @@ func NewClient(conn net.Conn) *Client {
 }
 
 func (c *Client) Put(key, value string) error {
-	resp, err := c.Do(&kvpb.KeyValueMessage{Kind: PutOrUpdate, Key: key, Value: value})
+	return c.write(PutOrUpdate, key, value)
+}
+
+// Append adds value to the end of key's value; ErrNotOk means the result
+// would no longer fit in one frame, and nothing changed.
+func (c *Client) Append(key, value string) error {
+	return c.write(Append, key, value)
+}
+
+func (c *Client) write(kind uint32, key, value string) error {
+	resp, err := c.Do(&kvpb.KeyValueMessage{Kind: kind, Key: key, Value: value})
 	if err != nil {
 		return err
 	}
-	if resp.Kind != PutOrUpdate {
-		return fmt.Errorf("kv: put answered with kind %d", resp.Kind)
+	if resp.Kind != kind {
+		return fmt.Errorf("kv: kind %d answered with kind %d", kind, resp.Kind)
 	}
 	if resp.Status != kvpb.Status_Ok {
 		return ErrNotOk
@@ -104,7 +112,7 @@ func (c *Client) Receive() (*kvpb.KeyValueMessage, error) {
 	}
 	c.body = body
 	resp := new(kvpb.KeyValueMessage)
-	if err := proto.Unmarshal(body, resp); err != nil {
+	if err := decodeMessage(body, resp); err != nil {
 		return nil, fmt.Errorf("kv: undecodable response: %w", err)
 	}
 	return resp, nil

@@ -10,6 +10,10 @@ import "sync"
 type Store struct {
 	mu sync.RWMutex
 	m  map[string]string
+
+	// Clients that must apply each request exactly once across reconnects:
+	// the Reliable delivery chapter. Requests without a session never touch it.
+	sessions sessionTable
 }
 
 func NewStore() *Store {

@@ -130,6 +130,9 @@ func TestRunCountsEveryAnswer(t *testing.T) {
 	if !(0 < res.P50 && res.P50 <= res.P99 && res.P99 <= res.P999) {
 		t.Fatalf("percentiles out of order: %v %v %v", res.P50, res.P99, res.P999)
 	}
+	if res.Fewest <= 0 || res.Fewest*4 > res.Requests || res.Most*4 < res.Requests {
+		t.Fatalf("%d answers over 4 connections, the fewest %d and the most %d: impossible", res.Requests, res.Fewest, res.Most)
+	}
 }
 
 func TestRunCountsWrongAnswersAsErrors(t *testing.T) {
@@ -206,6 +209,17 @@ func TestRampHoldsIdleConnections(t *testing.T) {
 	res := ramp.Probe(ctx, 100*time.Millisecond)
 	if res.Requests == 0 || res.Errors != 0 {
 		t.Fatalf("probe: %d answers, %d errors", res.Requests, res.Errors)
+	}
+	// A round of churn: the idle connections go, and as many new ones come.
+	ramp.DropIdle()
+	for range 50 {
+		<-srv.closed
+	}
+	if err := ramp.Grow(ctx, 50); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.open.Load(); ramp.Idle() != 50 || got != 52 {
+		t.Fatalf("after churn: held %d, server has %d open; want 50 and 52", ramp.Idle(), got)
 	}
 	ramp.Close()
 	for range 52 {

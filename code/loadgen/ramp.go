@@ -160,11 +160,17 @@ func (r *Ramp) Probe(ctx context.Context, d time.Duration) Result {
 	return drive(ctx, r.active, cfg, nil)
 }
 
-// Close closes every connection the ramp holds.
-func (r *Ramp) Close() {
-	closeClients(r.active)
+// DropIdle closes every idle connection and forgets what was refused, so that Grow can
+// start again: one round of churn, as when clients come and go.
+func (r *Ramp) DropIdle() {
 	for _, c := range r.idle {
 		c.Close()
 	}
-	r.idle = nil
+	r.idle, r.refused = nil, 0
+}
+
+// Close closes every connection the ramp holds.
+func (r *Ramp) Close() {
+	closeClients(r.active)
+	r.DropIdle()
 }

@@ -91,6 +91,18 @@ var Table = []*run.Scenario{
 		}.play,
 	},
 	{
+		Name:    "backpressure",
+		Clients: run.OptionRange{Default: 3, Min: 2, Max: 6},
+		Console: true,
+		Scales:  bookScales,
+		Lanes: func(opts run.Options) []string {
+			names := laneNames(opts.Clients, false)
+			names[0] += " (never reads)"
+			return names
+		},
+		Play: backpressurePlan{push: 10 * time.Second, stuck: 3 * time.Second, tick: 300 * time.Millisecond}.play,
+	},
+	{
 		Name:    "uring",
 		Clients: run.OptionRange{Default: 6, Min: 1, Max: 16},
 		Slow:    true,

@@ -45,6 +45,15 @@ var checks = []check{
 	{"amplification", true, amplification},
 	{"never-reading-clients", true, neverReadingClients},
 	{"idle-timeout", false, idleTimeout},
+	{"append", false, appendRules},
+	{"session-in-order", false, sessionInOrder},
+	{"session-ack", false, sessionAck},
+	{"session-unknown", false, sessionUnknown},
+	{"session-across-connections", false, sessionAcrossConnections},
+	{"session-bounds", false, sessionBounds},
+	{"appends-under-cuts", false, appendsUnderCuts},
+	{"session-table-full", true, sessionTableFull},
+	{"session-restart", true, sessionRestart},
 }
 
 // Run checks the server program bin against the whole contract, one

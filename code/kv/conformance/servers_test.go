@@ -3,6 +3,7 @@
 package conformance_test
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -30,7 +31,16 @@ var servers = []string{
 // binDir holds the server programs, built once for the whole test binary.
 var binDir string
 
+// The size of the appends-under-cuts check: make test runs the defaults; the
+// Reliable delivery chapter's figure is -cut.appends 100000 -cut.n 200.
+var (
+	cutAppends = flag.Int("cut.appends", conformance.UnderCuts.Appends, "appends in the appends-under-cuts check")
+	cutCount   = flag.Int("cut.n", conformance.UnderCuts.Cuts, "cuts in the appends-under-cuts check")
+)
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	conformance.UnderCuts.Appends, conformance.UnderCuts.Cuts = *cutAppends, *cutCount
 	dir, err := os.MkdirTemp("", "conformance")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -2,7 +2,8 @@
 
 // Package kvtest runs a key-value server inside a test process, for tests
 // that need a peer but are not about an I/O model: the client's and the kv
-// command's.
+// command's. The Reliable delivery chapter adds its probe of exactly-once
+// delivery, appends of numbers that audit themselves.
 package kvtest
 
 import (

@@ -68,8 +68,11 @@ func TestPutThenGet(t *testing.T) {
 	if r := runKV(t, "", "-addr", addr, "put", "greeting", "hello world"); r.status != 0 || r.stdout != "" {
 		t.Fatalf("put: %+v", r)
 	}
+	if r := runKV(t, "", "-addr", addr, "append", "greeting", "!"); r.status != 0 || r.stdout != "" {
+		t.Fatalf("append: %+v", r)
+	}
 	r := runKV(t, "", "-addr", addr, "get", "greeting")
-	if r.status != 0 || r.stdout != "hello world\n" {
+	if r.status != 0 || r.stdout != "hello world!\n" {
 		t.Fatalf("get: %+v", r)
 	}
 }
@@ -87,6 +90,8 @@ func TestUsageErrors(t *testing.T) {
 		{"-addr", addr, "get"},
 		{"-addr", addr, "get", "a", "b"},
 		{"-addr", addr, "put", "a"},
+		{"-addr", addr, "append", "a"},
+		{"-addr", addr, "-session", "get", "a"}, // -session reads standard input
 		{"-addr", addr, "delete", "a"},
 		{"-nosuchflag"},
 	} {
@@ -112,9 +117,9 @@ func TestConnectionError(t *testing.T) {
 }
 
 func TestLinesFromStdin(t *testing.T) {
-	in := "put a 1\nget a\nget b\n\nput c hello  world\nget c\nfrobnicate\nput \xff x\n"
-	want := "OK\n1\n(not found)\nOK\nhello  world\n" +
-		"bad line; want: put KEY VALUE | get KEY\nbad line: not UTF-8\n"
+	in := "put a 1\nappend a 2\nget a\nget b\n\nput c hello  world\nget c\nappend d x\nfrobnicate\nput \xff x\n"
+	want := "OK\nOK\n12\n(not found)\nOK\nhello  world\nOK\n" +
+		"bad line; want: put KEY VALUE | append KEY VALUE | get KEY\nbad line: not UTF-8\n"
 	r := runKV(t, in, "-addr", kvtest.Serve(t))
 	if r.status != 0 || r.stdout != want || r.stderr != "" {
 		t.Fatalf("got %+v\nwant stdout %q", r, want)
