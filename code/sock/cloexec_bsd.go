@@ -36,6 +36,6 @@ func acceptConn(fd int, nonblocking bool) (int, error) {
 			return -1, err
 		}
 	}
-	unix.SetsockoptInt(conn, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	noDelay(conn)
 	return conn, nil
 }

@@ -17,6 +17,6 @@ func acceptConn(fd int, nonblocking bool) (int, error) {
 	if errno != 0 {
 		return -1, errno
 	}
-	unix.SetsockoptInt(int(conn), unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	noDelay(int(conn))
 	return int(conn), nil
 }

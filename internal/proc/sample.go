@@ -159,7 +159,12 @@ type stat struct {
 }
 
 func readStat(pid int) (stat, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return readStatFile(fmt.Sprintf("/proc/%d/stat", pid))
+}
+
+// readStatFile reads a stat file: a process's, or one thread's (/proc/PID/task/TID/stat).
+func readStatFile(path string) (stat, error) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		return stat{}, err
 	}

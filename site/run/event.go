@@ -42,6 +42,8 @@ package run
 //	           send       a request went out; text: what ("put k1 v1", "GET /")
 //	           waiting    a request has had no answer for a while; ms: for how long
 //	           response   the answer arrived; text: what it said; ms: latency since send
+//	           owner      the server loop that owns the connection (servers with many
+//	                      loops); text: the loop's thread name, "loop0"
 //	           close      the client hung up
 //	           error      text: what went wrong for this client
 //	stderr   text: a line the server wrote to standard error.
@@ -53,6 +55,10 @@ package run
 //	         of the loop calls: "poll", "epoll_wait", "syscall"), calls (of it per second),
 //	         per (the other counters: name, rate per second, perCall), e.g. passed and
 //	         ready descriptors per poll, events per epoll_wait, fruitless per syscall.
+//	         A server with many loops prints one such line for all of them, then one per
+//	         loop, which also has name ("loop0") and conns (connections it owns).
+//	threads  threads: each named thread of a server with many loops, with the CPU it used
+//	         over the last second (cpu, % of one core).
 //	note     text: the scenario narrating what it does next ("A goes quiet for 3 s").
 //	console  a console exchange: text (the command), req and resp (frames as hex), reqText
 //	         and respText (their decoded form), or error.
@@ -91,6 +97,9 @@ type Event struct {
 	// loop
 	Loop *LoopStats `json:"loop,omitempty"`
 
+	// threads
+	Threads []ThreadCPU `json:"threads,omitempty"`
+
 	// console
 	Req      string `json:"req,omitempty"`
 	Resp     string `json:"resp,omitempty"`
@@ -110,9 +119,17 @@ type Stats struct {
 
 // LoopStats are a loop's counters, as the server reports them with -stats.
 type LoopStats struct {
+	Name  string        `json:"name,omitempty"`  // one of many loops; "" for the whole server
+	Conns int           `json:"conns,omitempty"` // connections it owns (one of many loops)
 	Unit  string        `json:"unit"`
 	Calls float64       `json:"calls"`
 	Per   []LoopCounter `json:"per,omitempty"`
+}
+
+// ThreadCPU is the CPU one named thread used over the last second.
+type ThreadCPU struct {
+	Name string  `json:"name"`
+	CPU  float64 `json:"cpu"` // % of one core
 }
 
 // A LoopCounter is one counter of a loop's -stats line.

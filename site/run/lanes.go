@@ -2,9 +2,12 @@ package run
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sync"
 	"time"
+
+	"flavors/internal/proc"
 )
 
 // waitingAfter is when a request without an answer gets a "waiting" event: long enough that
@@ -21,6 +24,7 @@ type laneTracker struct {
 	mu       sync.Mutex
 	open     map[int]laneConn // by the client's local port
 	reported map[int]bool     // ports whose "accepted" event is out
+	unowned  map[int]uint32   // accepted, owner not yet told: the server's socket inode, by port
 	wake     chan struct{}
 }
 
@@ -30,7 +34,7 @@ type laneConn struct {
 }
 
 func newLaneTracker() laneTracker {
-	return laneTracker{open: map[int]laneConn{}, reported: map[int]bool{}, wake: make(chan struct{}, 1)}
+	return laneTracker{open: map[int]laneConn{}, reported: map[int]bool{}, unowned: map[int]uint32{}, wake: make(chan struct{}, 1)}
 }
 
 // connected records lane's new connection and wakes the sampler to look for it.
@@ -50,6 +54,7 @@ func (lt *laneTracker) closed(port int) {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
 	delete(lt.open, port)
+	delete(lt.unowned, port)
 }
 
 // unaccepted lists the open connections not seen accepted yet.
@@ -69,11 +74,11 @@ func (lt *laneTracker) unaccepted() []laneConn {
 // server now holds, and says whether any is still waiting.
 func (lt *laneTracker) check(rn *Run) (waiting bool, err error) {
 	for _, c := range lt.unaccepted() {
-		ok, err := acceptedBy(c.server, c.client)
+		ino, err := serverInode(c.server, c.client)
 		if err != nil {
 			return false, err
 		}
-		if !ok {
+		if ino == 0 {
 			waiting = true
 			continue
 		}
@@ -81,12 +86,63 @@ func (lt *laneTracker) check(rn *Run) (waiting bool, err error) {
 		_, open := lt.open[c.client.Port]
 		first := open && !lt.reported[c.client.Port]
 		lt.reported[c.client.Port] = true
+		if first {
+			lt.unowned[c.client.Port] = ino
+		}
 		lt.mu.Unlock()
 		if first {
 			rn.emitClient(c.lane, "accepted", "", 0)
 		}
 	}
 	return waiting, nil
+}
+
+// findOwners tells, for each accepted connection whose owner is not told yet, which of the
+// server's event loops owns it (an "owner" event, the loop's thread name as text), for
+// servers that run many named loops (Scenario.Loops). /proc says it in two steps: which
+// epoll instance watches the connection's descriptor, and which thread is asleep in that
+// instance. A connection handed to a loop but not yet added to its instance, or a loop busy
+// at that moment, is looked for again on the next sample.
+func (lt *laneTracker) findOwners(rn *Run, pid int) {
+	lt.mu.Lock()
+	pending := make(map[int]uint32, len(lt.unowned))
+	for port, ino := range lt.unowned {
+		pending[port] = ino
+	}
+	lt.mu.Unlock()
+	if len(pending) == 0 {
+		return
+	}
+	fds, err := proc.Descriptors(pid)
+	if err != nil {
+		return
+	}
+	watched, err := proc.EpollWatched(pid)
+	if err != nil {
+		return
+	}
+	waiting := proc.Waiting(pid)
+	for port, ino := range pending {
+		owner := ""
+		for _, d := range fds {
+			if d.Target == fmt.Sprintf("socket:[%d]", ino) {
+				if epfd, ok := watched[d.FD]; ok {
+					owner = waiting[epfd]
+				}
+			}
+		}
+		if owner == "" {
+			continue
+		}
+		lt.mu.Lock()
+		c, open := lt.open[port]
+		_, still := lt.unowned[port]
+		delete(lt.unowned, port)
+		lt.mu.Unlock()
+		if open && still {
+			rn.emitClient(c.lane, "owner", owner, 0)
+		}
+	}
 }
 
 // A Lane is one client of a scenario, drawn as one lane of the timeline: its connection's

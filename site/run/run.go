@@ -41,9 +41,12 @@ type Scenario struct {
 	Slow    bool // the "one slow client" switch is offered (and on by default)
 	// Console: its servers speak the book's protocol, so the reader's console can talk to them.
 	Console bool
-	Scales  Scales
-	Lanes   func(opts Options) []string
-	Play    func(ctx context.Context, rn *Run, opts Options) error
+	// Loops: the server runs many event loops, each on a thread it named after itself; the
+	// run tells which loop owns each lane's connection, and each loop's CPU.
+	Loops  bool
+	Scales Scales
+	Lanes  func(opts Options) []string
+	Play   func(ctx context.Context, rn *Run, opts Options) error
 }
 
 // An OptionRange is a number the reader may set: its default and bounds.

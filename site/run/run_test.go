@@ -19,7 +19,11 @@ func TestParseLoopStats(t *testing.T) {
 			t.Errorf("quiet epoll line: %+v", l)
 		}
 	}
-	for _, line := range []string{"accept: too many open files", "listening on 127.0.0.1:1", "x=1/s trailing words"} {
+	l, ok = parseLoopStats("loop1: conns=25 epoll_wait=100/s events=250/s (2.50/epoll_wait) opened=3/s woken=4/s")
+	if !ok || l.Name != "loop1" || l.Conns != 25 || l.Unit != "epoll_wait" || l.Calls != 100 || len(l.Per) != 3 || l.Per[0].PerCall != 2.5 || l.Per[2].Name != "woken" || l.Per[2].Rate != 4 {
+		t.Errorf("one loop's line: %+v %v", l, ok)
+	}
+	for _, line := range []string{"accept: too many open files", "listening on 127.0.0.1:1", "x=1/s trailing words", "loop0: conns=x epoll_wait=1/s", "loop0: epoll_wait=1/s"} {
 		if _, ok := parseLoopStats(line); ok {
 			t.Errorf("%q read as loop stats", line)
 		}

@@ -1,6 +1,8 @@
 package run
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +35,7 @@ func (s *sampler) loop(rn *Run, pid int) {
 	if err != nil {
 		return
 	}
+	var threads threadSampler
 	watchAccepts := func() bool {
 		waiting, err := rn.lanes.check(rn)
 		if err != nil {
@@ -67,6 +70,10 @@ func (s *sampler) loop(rn *Run, pid int) {
 				Conns: max(cur.Sockets-1, 0), // every socket but the listener
 			}})
 			prev = cur
+			if rn.spec.Scenario.Loops {
+				rn.lanes.findOwners(rn, pid)
+				threads.sample(rn, pid)
+			}
 		}
 	}
 }
@@ -75,4 +82,36 @@ func (s *sampler) loop(rn *Run, pid int) {
 func (s *sampler) stop() {
 	s.once.Do(func() { close(s.quit) })
 	<-s.done
+}
+
+// threadSampler reports, once a second, the CPU each named thread of the server used
+// (servers that run many loops name each loop's thread): a "threads" event.
+type threadSampler struct {
+	at   time.Time
+	prev map[string]time.Duration
+}
+
+func (ts *threadSampler) sample(rn *Run, pid int) {
+	if time.Since(ts.at) < time.Second {
+		return
+	}
+	cur, err := proc.ThreadCPU(pid)
+	if err != nil {
+		return
+	}
+	now := time.Now()
+	if ts.prev != nil {
+		wall := now.Sub(ts.at).Seconds()
+		var out []ThreadCPU
+		for name, cpu := range cur {
+			if name == rn.spec.Mode {
+				continue // the runtime's threads, which kept the program's name
+			}
+			pct := (cpu - ts.prev[name]).Seconds() / wall * 100
+			out = append(out, ThreadCPU{Name: name, CPU: float64(int(pct*10)) / 10})
+		}
+		slices.SortFunc(out, func(a, b ThreadCPU) int { return strings.Compare(a.Name, b.Name) })
+		rn.emit(Event{Type: "threads", Threads: out})
+	}
+	ts.at, ts.prev = now, cur
 }

@@ -19,13 +19,20 @@ import (
 // costs the same on a quiet laptop and on a machine holding fifty thousand TIME_WAIT sockets
 // after a benchmark (where reading /proc/net/tcp takes longer than the site may wait).
 func acceptedBy(server, client *net.TCPAddr) (bool, error) {
+	ino, err := serverInode(server, client)
+	return ino != 0, err
+}
+
+// serverInode is the inode of the server's socket of the TCP connection from client to
+// server, which appears in the server's /proc/PID/fd once it has accepted it; 0 until then.
+func serverInode(server, client *net.TCPAddr) (uint32, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	defer unix.Close(fd)
 	if err := unix.Sendto(fd, diagLookup(server, client), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return false, err
+		return 0, err
 	}
 	return readInode(fd)
 }
@@ -68,8 +75,8 @@ func diagLookup(server, client *net.TCPAddr) []byte {
 func pad16(ip net.IP) []byte { return append(append([]byte{}, ip...), make([]byte, 16-len(ip))...) }
 
 // readInode reads the lookup's answer: the socket with its inode, or "no such socket"
-// (ENOENT: the handshake is not even done), which counts as not accepted.
-func readInode(fd int) (bool, error) {
+// (ENOENT: the handshake is not even done), which counts as not accepted (0).
+func readInode(fd int) (uint32, error) {
 	buf := make([]byte, 8<<10)
 	for {
 		n, _, err := unix.Recvfrom(fd, buf, 0)
@@ -77,10 +84,10 @@ func readInode(fd int) (bool, error) {
 			continue
 		}
 		if err != nil {
-			return false, err
+			return 0, err
 		}
 		if n < unix.SizeofNlMsghdr {
-			return false, errors.New("sock_diag: short answer")
+			return 0, errors.New("sock_diag: short answer")
 		}
 		le := binary.LittleEndian
 		length := min(int(le.Uint32(buf)), n)
@@ -88,23 +95,23 @@ func readInode(fd int) (bool, error) {
 		switch le.Uint16(buf[4:]) {
 		case unix.NLMSG_ERROR:
 			if len(data) < 4 {
-				return false, errors.New("sock_diag: short error")
+				return 0, errors.New("sock_diag: short error")
 			}
 			errno := unix.Errno(-int32(le.Uint32(data)))
 			if errno == unix.ENOENT {
-				return false, nil
+				return 0, nil
 			}
-			return false, fmt.Errorf("sock_diag: %w", errno)
+			return 0, fmt.Errorf("sock_diag: %w", errno)
 		case sockDiagByFamily:
 			if len(data) < diagMsgInode+4 {
-				return false, errors.New("sock_diag: short socket")
+				return 0, errors.New("sock_diag: short socket")
 			}
 			// With no connection of these four addresses, the kernel's lookup falls back to
 			// the listener on the port, which has an inode of its own: not an answer.
 			if data[diagMsgState] == tcpListen {
-				return false, nil
+				return 0, nil
 			}
-			return le.Uint32(data[diagMsgInode:]) != 0, nil
+			return le.Uint32(data[diagMsgInode:]), nil
 		}
 	}
 }

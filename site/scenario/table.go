@@ -103,6 +103,19 @@ var Table = []*run.Scenario{
 		Play: backpressurePlan{push: 10 * time.Second, stuck: 3 * time.Second, tick: 300 * time.Millisecond}.play,
 	},
 	{
+		Name:    "multiloop",
+		Clients: run.OptionRange{Default: 8, Min: 2, Max: 16},
+		Console: true,
+		Loops:   true,
+		Scales:  bookScales,
+		Lanes: func(opts run.Options) []string {
+			names := laneNames(opts.Clients, false)
+			names[0] += " (busy)"
+			return names
+		},
+		Play: playMultiloop,
+	},
+	{
 		Name:    "uring",
 		Clients: run.OptionRange{Default: 6, Min: 1, Max: 16},
 		Slow:    true,

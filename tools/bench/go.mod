@@ -11,6 +11,7 @@ require (
 
 require (
 	github.com/aclements/go-moremath v0.0.0-20210112150236-f10218a38794 // indirect
+	github.com/anishathalye/porcupine v1.3.1 // indirect
 	github.com/panjf2000/ants/v2 v2.12.1 // indirect
 	github.com/planetscale/vtprotobuf v0.6.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect

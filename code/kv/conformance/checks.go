@@ -38,6 +38,7 @@ var checks = []check{
 	{"half-close", false, halfClose},
 	{"reset-mid-frame", false, resetMidFrame},
 	{"concurrent-clients", false, concurrentClients},
+	{"linearizable", false, linearizable},
 	{"oversize-length", true, oversizeLength},
 	{"no-fd-leak", true, noFDLeak},
 	{"sigterm", true, exitsOn(syscall.SIGTERM)},
@@ -56,24 +57,24 @@ var checks = []check{
 	{"session-restart", true, sessionRestart},
 }
 
-// Run checks the server program bin against the whole contract, one
-// parallel subtest per check. Checks on the shared server use keys named
-// after themselves, so they cannot disturb each other.
-func Run(t *testing.T, bin string) {
-	RunExcept(t, bin, nil)
+// Run checks the server program bin, started with flags, against the whole
+// contract, one parallel subtest per check. Checks on the shared server use
+// keys named after themselves, so they cannot disturb each other.
+func Run(t *testing.T, bin string, flags ...string) {
+	RunExcept(t, bin, nil, flags...)
 }
 
 // RunExcept is Run without the checks named in excused, each with the reason
 // it cannot apply, for programs that are not the book's servers (the bench's
 // gnet peer). A name that is no check fails the test, so an excuse cannot
 // outlive its check unnoticed.
-func RunExcept(t *testing.T, bin string, excused map[string]string) {
+func RunExcept(t *testing.T, bin string, excused map[string]string, flags ...string) {
 	for name := range excused {
 		if !slices.ContainsFunc(checks, func(c check) bool { return c.name == name }) {
 			t.Errorf("%q is excused, but there is no such check", name)
 		}
 	}
-	shared := Start(t, bin)
+	shared := Start(t, bin, flags...)
 	for _, c := range checks {
 		if _, ok := excused[c.name]; ok {
 			continue
@@ -82,7 +83,7 @@ func RunExcept(t *testing.T, bin string, excused map[string]string) {
 			t.Parallel()
 			s := shared
 			if c.ownServer {
-				s = Start(t, bin)
+				s = Start(t, bin, flags...)
 			}
 			c.run(t, s)
 		})

@@ -29,9 +29,10 @@ const ioTimeout = 2 * time.Minute
 
 // Server is one running server program.
 type Server struct {
-	Addr string // host:port from its "listening on" line
-	bin  string // the program, for checks that start it again with other flags
-	proc *proc.Process
+	Addr  string   // host:port from its "listening on" line
+	bin   string   // the program, for checks that start it again with other flags
+	flags []string // the flags it was started with, beside -addr
+	proc  *proc.Process
 
 	mu       sync.Mutex
 	stdout   strings.Builder // every line it printed, each with its newline
@@ -45,7 +46,7 @@ type Server struct {
 // stop cleanly.
 func Start(t testing.TB, bin string, flags ...string) *Server {
 	t.Helper()
-	s := &Server{bin: bin}
+	s := &Server{bin: bin, flags: flags}
 	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, flags...)...)
 	// A server built with -race would otherwise linger a second in exit;
 	// reports of races still turn its exit status into 66.

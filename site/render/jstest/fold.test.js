@@ -37,7 +37,14 @@ for (const name of recordings) {
     assert.equal(s.lastT, Math.max(...events.map((e) => e.t)));
     assert.equal(s.samples.length, events.filter((e) => e.type === "stats").length);
     assert.equal(s.notes.length, events.filter((e) => e.type === "note").length);
-    assert.equal(s.loops.length, events.filter((e) => e.type === "loop").length);
+    assert.equal(s.loops.length, events.filter((e) => e.type === "loop" && !e.loop.name).length);
+    // A server with many loops: each loop's lines, by name, and its threads' CPU.
+    for (const [name, list] of Object.entries(s.eachLoop)) {
+      assert.deepEqual(list.map((l) => [l.t, l.conns]),
+        events.filter((e) => e.type === "loop" && e.loop.name === name).map((e) => [e.t, e.loop.conns || 0]), `loop ${name}`);
+    }
+    assert.equal(Object.keys(s.eachLoop).length, new Set(events.filter((e) => e.type === "loop" && e.loop.name).map((e) => e.loop.name)).size);
+    assert.equal(s.threads.length, events.filter((e) => e.type === "threads").length);
 
     // A server per listening line, each ended by the exit or kill that follows it.
     const listening = events.filter((e) => e.type === "status" && e.status === "listening");
@@ -56,7 +63,7 @@ for (const name of recordings) {
     s.lanes.forEach((l, i) => {
       const own = clientEvents.filter((e) => (e.client || 0) === i);
       // Every mark is one of the lane's own events, in order.
-      const marked = own.filter((e) => ["accepted", "send", "response", "close", "error"].includes(e.op));
+      const marked = own.filter((e) => ["accepted", "owner", "send", "response", "close", "error"].includes(e.op));
       assert.deepEqual(l.marks.map((m) => [m.t, m.kind]), marked.map((e) => [e.t, e.op]), `lane ${i} marks`);
       // Spans follow each other without overlapping, and all are closed at the end.
       let last = -Infinity;
@@ -70,6 +77,9 @@ for (const name of recordings) {
         const sent = own.filter((e) => e.op === "send" && e.t <= sp.from);
         assert.ok(sent.length > 0, `lane ${i}: ${sp.state} at ${sp.from} with no request sent`);
       }
+      // The loop that owns it, if the server said so, is the last one told.
+      const owners = own.filter((e) => e.op === "owner");
+      assert.equal(l.owner, owners.length ? owners[owners.length - 1].text : null, `lane ${i} owner`);
       // The first span starts when the lane began to connect.
       const connect = own.find((e) => e.op === "connect");
       if (connect && l.spans.length) assert.equal(l.spans[0].from, connect.t);

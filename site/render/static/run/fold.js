@@ -18,6 +18,8 @@ export class Session {
     this.lanes = [];
     this.samples = []; // {t, cpu, rss, threads, fds, conns}
     this.loops = []; // {t, unit, calls, per}
+    this.eachLoop = {}; // a server with many loops: by loop name, [{t, conns, unit, calls, per}]
+    this.threads = []; // {t, cpu: {name: % of a core}}, the named threads of such a server
     this.notes = []; // {t, text}
     this.servers = []; // {from, to, pid, addr, end}
     this.events = [];
@@ -29,7 +31,7 @@ export class Session {
     while (this.lanes.length <= i) {
       const n = this.lanes.length;
       const name = (this.header && this.header.lanes && this.header.lanes[n]) || String.fromCharCode(65 + n);
-      this.lanes.push({ name, spans: [], marks: [], dialing: false, connected: false, accepted: false, inFlight: false, closed: false });
+      this.lanes.push({ name, owner: null, spans: [], marks: [], dialing: false, connected: false, accepted: false, inFlight: false, closed: false });
     }
     return this.lanes[i];
   }
@@ -68,7 +70,15 @@ export class Session {
       case "loop": {
         const per = {};
         for (const c of e.loop.per || []) per[c.name] = c;
-        this.loops.push({ t: e.t, unit: e.loop.unit, calls: e.loop.calls, per });
+        const sample = { t: e.t, unit: e.loop.unit, calls: e.loop.calls, per, conns: e.loop.conns || 0 };
+        if (e.loop.name) (this.eachLoop[e.loop.name] = this.eachLoop[e.loop.name] || []).push(sample);
+        else this.loops.push(sample);
+        break;
+      }
+      case "threads": {
+        const cpu = {};
+        for (const th of e.threads || []) cpu[th.name] = th.cpu;
+        this.threads.push({ t: e.t, cpu });
         break;
       }
       case "note":
@@ -94,6 +104,10 @@ export class Session {
       case "accepted":
         this.transition(l, t, (x) => { x.accepted = true; });
         l.marks.push({ t, kind: "accepted", text: "accepted by the server" });
+        break;
+      case "owner":
+        l.owner = e.text;
+        l.marks.push({ t, kind: "owner", text: "owned by " + e.text });
         break;
       case "send":
         this.transition(l, t, (x) => { x.inFlight = true; });

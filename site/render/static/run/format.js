@@ -49,6 +49,7 @@ export function describe(e, session) {
         case "connect": return [who, "connecting to " + e.text];
         case "connected": return [who, "connected in " + fmtMs(e.ms) + " (the kernel completed the handshake)"];
         case "accepted": return [who, "accepted: the server now holds this connection"];
+        case "owner": return [who, "owned by " + e.text + " (the loop whose epoll instance watches it, seen in /proc)"];
         case "send": return [who, "→ " + e.text];
         case "waiting": return [who, "still waiting for an answer after " + fmtMs(e.ms)];
         case "response": return [who, "← " + e.text + "  (" + fmtMs(e.ms) + ")"];
@@ -59,6 +60,7 @@ export function describe(e, session) {
     }
     case "stderr": return ["stderr", e.text];
     case "loop": return ["stderr", e.text];
+    case "threads": return ["site", "CPU by thread: " + (e.threads || []).map((th) => th.name + " " + th.cpu + "%").join(", ")];
     case "note": return ["scenario", e.text];
     case "console":
       return ["console", e.text + " ⇒ " + (e.error ? "error: " + e.error : e.respText)];

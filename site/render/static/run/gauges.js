@@ -96,6 +96,16 @@ export function drawGauges(gaugesBox, session, now, cursorT) {
     row.append(...loop);
     parts.push(caption, row);
   }
+  const each = eachLoopGauges(session, span, origin, at, cursorT);
+  if (each.length) {
+    const row = document.createElement("div");
+    row.className = "gauge-row loop";
+    const caption = document.createElement("p");
+    caption.className = "gauge-caption";
+    caption.textContent = "Each loop: the connections it owns, its CPU (its own thread's, from /proc/PID/task) and events per wait:";
+    row.append(...each);
+    parts.push(caption, row);
+  }
   const when = document.createElement("p");
   when.className = "gauge-when";
   when.textContent = cursorT === null ? "" : "Gauges at " + fmtT(cursorT) + ", the moment marked in the log.";
@@ -139,4 +149,30 @@ function loopGauges(session, span, scales, origin, at, cursorT) {
       sparkline(series, span, max, "c-ready", origin, cursorT), "peak " + fmtNum(max), false));
   }
   return boxes;
+}
+
+// A server with many loops: one gauge per loop, the connections it owns over its thread's
+// CPU, so that a busy loop and an idle one stand side by side. Once the run is over and no
+// moment is marked, each shows its peak, as the gauges above do.
+function eachLoopGauges(session, span, origin, at, cursorT) {
+  const summary = session.over && cursorT === null;
+  const names = Object.keys(session.eachLoop).sort();
+  const threads = sampleAt(session.threads, at);
+  return names.map((name) => {
+    const list = session.eachLoop[name];
+    const series = session.threads.map((s) => ({ t: s.t, v: s.cpu[name] || 0 }));
+    const cur = sampleAt(list, at);
+    let conns = cur ? cur.conns : null;
+    let cpu = threads && threads.cpu[name] !== undefined ? threads.cpu[name] : null;
+    let perWait = cur && cur.per.events ? cur.per.events.perCall : null;
+    if (summary && list.length) {
+      conns = Math.max(...list.map((l) => l.conns));
+      cpu = series.length ? Math.max(...series.map((p) => p.v)) : null;
+      perWait = Math.max(...list.map((l) => (l.per.events ? l.per.events.perCall : 0)));
+    }
+    const peak = summary ? " · peaks of the run" : "";
+    return gauge(name, conns === null ? "–" : String(conns), "connections", cpu === null ? 0 : cpu / 100, "c-cpu",
+      sparkline(series, span, 100, "c-cpu", origin, cursorT),
+      "CPU " + (cpu === null ? "–" : cpu.toFixed(0) + "%") + " · " + (perWait === null ? "–" : fmtNum(perWait)) + " events per wait" + peak, false);
+  });
 }

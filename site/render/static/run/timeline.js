@@ -105,7 +105,8 @@ export function drawTimeline(timelineBox, session, now, cursorT) {
     const y = top + serverRowH + laneGap + i * (laneH + laneGap);
     el("rect", { x: left, y, width: width - left - right, height: laneH, rx: 3, class: "lane-bg" }, svg);
     const label = el("text", { x: 8, y: y + laneH / 2 + 4, class: "lane-label" }, svg);
-    label.textContent = narrow ? l.name.replace(" (slow)", " ·slow").replace(" at a time", "") : l.name;
+    label.textContent = (narrow ? l.name.replace(" (slow)", " ·slow").replace(" at a time", "") : l.name) + (l.owner ? " · " + l.owner : "");
+    if (l.owner) label.classList.add("owner-" + (Number(l.owner.replace(/\D/g, "")) % 4));
     for (const s of l.spans) {
       const to = s.to === null ? now : s.to;
       const thick = s.state === "waiting" || s.state === "served";

@@ -90,6 +90,19 @@ func quickPlan() plan {
 	}
 }
 
+// rampLimit ends a mode's ramp before a step that would hurt the machine more than the
+// server. forked's children are a process of about six threads each: at 10,000 they would
+// want more thread IDs than the kernel has (pid_max is 32,768 by default), and every
+// other program on the machine would fail to start a thread.
+var rampLimit = map[string]int{"forked": 2000}
+
+// unpinned reports whether a mode's server runs free on every CPU instead of pinned to one:
+// the modes with many event loops, whose point is to use more than one. The generator stays
+// on its CPU, so their loops share it with the generator.
+func unpinned(mode string) bool {
+	return strings.HasPrefix(mode, "multiloop-") || strings.HasPrefix(mode, "gnet-")
+}
+
 func main() {
 	quick := flag.Bool("quick", os.Getenv("BENCH") == "quick", "a short run for development (also BENCH=quick)")
 	root := flag.String("root", "", "the book's repository (default: found from the working directory)")

@@ -15,9 +15,6 @@ type mode struct {
 	// Where the row appears: the throughput table, the c10k ramp (and its churn), and which
 	// of them a quick run keeps.
 	throughput, ramp, quick bool
-	// rampLimit, if not zero, ends the row's ramp before a step above it: where going on
-	// would hurt the machine more than the server.
-	rampLimit int
 }
 
 // modes lists every row, in the order the tables show them. A chapter that adds a server
@@ -27,15 +24,12 @@ var modes = []mode{
 	// threaded with Go's thread limit raised, to see what the 10,000-thread crash protects.
 	{name: "threaded-20k", program: "threaded", buffers: perConnBuffer, args: []string{"-max-threads", "20000"}, ramp: true},
 	// pool-64 has a worker for each of the throughput table's 50 connections; pool keeps
-	// every connection of the ramp in its queue, waiting for its 8 workers; pool-refuse
-	// closes those its 1,024 places cannot take.
+	// every connection of the ramp in its queue, waiting for its 8 workers, and pool-refuse
+	// closes those its 1,024-place queue cannot take.
 	{name: "pool-64", program: "pool", buffers: perConnBuffer, args: []string{"-workers", "64"}, throughput: true},
 	{name: "pool", program: "pool", buffers: perConnBuffer, args: []string{"-queue", "20000"}, ramp: true},
 	{name: "pool-refuse", program: "pool", buffers: perConnBuffer, args: []string{"-when-full", "refuse"}, ramp: true},
-	// A process per connection, each about five threads: at 10,000 connections they would
-	// want more thread IDs than the kernel hands out (pid_max is 32,768 by default), and
-	// every other program on the machine would fail to start a thread.
-	{name: "forked", program: "forked", buffers: forkedBuffers, throughput: true, ramp: true, rampLimit: 2000},
+	{name: "forked", program: "forked", buffers: "per connection, in a process of its own", throughput: true, ramp: true},
 	{name: "gonet", program: "gonet", buffers: perConnBuffer, throughput: true, ramp: true, quick: true},
 	{name: "busywait", program: "busywait", buffers: sharedBuffer, throughput: true},
 	{name: "select", program: "select", buffers: sharedBuffer, throughput: true, ramp: true},
@@ -43,6 +37,11 @@ var modes = []mode{
 	{name: "epoll", program: "epoll", buffers: sharedBuffer, throughput: true, ramp: true, quick: true},
 	{name: "uring", program: "uring", buffers: "a ring of 64 × 64 KiB, shared", throughput: true, ramp: true, quick: true},
 	{name: "gnet", program: "gnet", buffers: gnetBuffers, throughput: true, ramp: true, quick: true},
+	// Many event loops, and gnet with as many: unpinned (see unpinned), N loops each.
+	{name: "multiloop-1", program: "multiloop", buffers: sharedBuffer + " per loop", args: []string{"-loops", "1"}, throughput: true},
+	{name: "gnet-1", program: "gnet", buffers: gnetBuffers + " per loop", args: []string{"-loops", "1"}, throughput: true},
+	{name: "multiloop-2", program: "multiloop", buffers: sharedBuffer + " per loop", args: []string{"-loops", "2"}, throughput: true, quick: true},
+	{name: "gnet-2", program: "gnet", buffers: gnetBuffers + " per loop", args: []string{"-loops", "2"}, throughput: true, quick: true},
 }
 
 // What the servers read into. A blocking server needs a buffer for every connection it is
@@ -51,7 +50,6 @@ const (
 	perConnBuffer = "per connection: 4 KiB, up to 64 KiB while reads fill it"
 	sharedBuffer  = "one of 64 KiB, shared"
 	gnetBuffers   = "one of 64 KiB, shared (gnet's default)"
-	forkedBuffers = "per connection: the parent's as threaded's, and 16 KiB in the child"
 )
 
 func modeNamed(name string) (mode, error) {

@@ -81,7 +81,7 @@ func rampOne(ctx context.Context, p plan, bin, mode string) rampRun {
 	}
 	defer ramp.Close()
 	for _, target := range append([]int{0}, p.rampSteps...) {
-		if m.rampLimit > 0 && target > m.rampLimit {
+		if limit, ok := rampLimit[mode]; ok && target > limit {
 			break
 		}
 		step := rampStep{Target: target}

@@ -128,7 +128,7 @@ func summarize(tr throughputResult, modes []string) []summary {
 			if peer, ok := round["gonet"]; ok && peer.PerSecond > 0 {
 				vsGonet = append(vsGonet, r.PerSecond/peer.PerSecond)
 			}
-			if peer, ok := round["gnet"]; ok && peer.PerSecond > 0 {
+			if peer, ok := round[gnetPeer(mode)]; ok && peer.PerSecond > 0 {
 				vsGnet = append(vsGnet, r.PerSecond/peer.PerSecond)
 			}
 		}
@@ -450,7 +450,7 @@ func report(res results, p plan, out, chapter string) error {
 		t := rampTable(res, p)
 		fmt.Printf("\nc10k ramp: %d active clients at %.0f req/s each, idle connections added (median of %d rounds)\n\n%s",
 			p.active, p.activeRate, p.rampRounds, t.text())
-		fmt.Fprintf(&md, "**The c10k ramp**: %d active clients sending %s requests a second in all, on a fixed schedule (*active req/s* is what they got answered, *of intended* what the schedule asked; latencies count from the schedule), while idle connections pile up; medians of %d rounds. *RSS/conn* is the growth of the server's resident memory (its children's included, summed) since no idle connection was open, divided by the connections held; *kernel stacks/conn* the same for the machine's kernel stacks, which RSS does not include; a connection *waiting* was accepted but not answered within two seconds:\n\n%s\n",
+		fmt.Fprintf(&md, "**The c10k ramp**: %d active clients sending %s requests a second in all, on a fixed schedule (*active req/s* is what they got answered, *of intended* what the schedule asked; latencies count from the schedule), while idle connections pile up; medians of %d rounds. *RSS/conn* is the growth of the server's resident memory since no idle connection was open, divided by the connections held (its children's memory included, summed); *kernel stacks/conn* the same for the machine's kernel stacks, which RSS does not include; a connection *waiting* was accepted but not answered within the ten seconds the ramp waits for an answer:\n\n%s\n",
 			p.active, thousands(p.activeRate), p.rampRounds, t.markdown())
 		for _, c := range rampCharts(res, p) {
 			if err := os.WriteFile(filepath.Join(out, c.file), []byte(c.chart.svg()), 0o644); err != nil {
@@ -564,4 +564,13 @@ func rewriteSection(chapter, md string) error {
 	}
 	text = text[:i+len(sectionBegin)] + "\n\n" + md + text[j:]
 	return os.WriteFile(chapter, []byte(text), 0o644)
+}
+
+// gnetPeer is the gnet run a mode is compared with: gnet with as many loops (multiloop-2
+// against gnet-2), or gnet with one.
+func gnetPeer(mode string) string {
+	if _, loops, ok := strings.Cut(mode, "-"); ok && strings.HasPrefix(mode, "multiloop-") {
+		return "gnet-" + loops
+	}
+	return "gnet"
 }

@@ -25,6 +25,9 @@ type server struct {
 // startServer runs bin -addr 127.0.0.1:0 (plus args) under taskset when cpu >= 0, in its own
 // process group, and waits for its "listening on" line.
 func startServer(mode, bin string, cpu int, args ...string) (*server, error) {
+	if unpinned(mode) {
+		cpu = -1
+	}
 	argv := append([]string{bin, "-addr", "127.0.0.1:0"}, args...)
 	if cpu >= 0 {
 		// taskset execs the server in its own place, so the PID is the server's. Go sizes
