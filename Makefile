@@ -9,7 +9,7 @@ TANGLE := $(GO) run ./tools/tangle/cmd/tangle
 ANNOTATE := $(TANGLE) -annotate
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: tangle proto check build test run record bench clean
+.PHONY: tangle proto check build test run record export bench clean
 
 # The .proto is tangled from the Overview chapter; its Go is generated from it by
 # protoc-gen-go, driven by tools/protoc (a nested module: no protoc to install).
@@ -42,6 +42,10 @@ test: check
 	GOOS=freebsd $(GO) vet ./code/... 2>&1 | $(ANNOTATE)
 	$(GO) test -race -json -timeout 15m ./... 2>&1 | $(ANNOTATE)
 	cd tools/protoc && $(GO) vet ./... && $(GO) test ./...
+	@# The Run panel's session fold (site/render/static/run/fold.js) against the recordings,
+	@# with node's own test runner, where node is installed.
+	@if command -v node >/dev/null; then node --test site/render/jstest/; \
+	else echo "node is not installed: the Run panel's fold tests (site/render/jstest) did not run"; fi
 	@# The benchmark's module: its harness's unit tests, and the gnet peer against the
 	@# conformance suite (no benchmark runs here).
 	cd tools/bench && $(GO) vet ./... && $(GO) test ./...
@@ -55,10 +59,14 @@ run: tangle
 record: build
 	$(GO) run ./site -record
 
+## export: the whole book as static files in out/, for any static file server
+export:
+	$(GO) run ./site -export out
+
 ## bench: the benchmarks, never part of make test (BENCH=quick: a short run that writes
 ## tools/bench/out/ instead of the c10k chapter's figures)
 bench: tangle
 	$(GO) -C tools/bench run ./cmd/bench $(if $(filter quick,$(BENCH)),-quick)
 
 clean:
-	rm -rf bin tmp
+	rm -rf bin tmp out

@@ -2,16 +2,25 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"flavors/internal/proc"
+	"flavors/site/render"
+	"flavors/site/run"
 )
 
 // findBrowser looks for Debian's chromium (or a Chrome) on PATH.
@@ -24,8 +33,21 @@ func findBrowser() string {
 	return ""
 }
 
-// artifactDir is where the browser test leaves its screenshots: $ARTIFACTS, or tmp/artifacts
-// in the repository.
+// needProgram finds a program the browser tests need: required in CI, which installs it;
+// elsewhere the test is skipped without it.
+func needProgram(t *testing.T, path, install string) {
+	t.Helper()
+	if path != "" {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI must install %s", install)
+	}
+	t.Skipf("%s is not installed; the browser tests need it", install)
+}
+
+// artifactDir is where the browser tests leave their screenshots: $ARTIFACTS, or
+// tmp/artifacts in the repository.
 func artifactDir(t *testing.T) string {
 	dir := os.Getenv("ARTIFACTS")
 	if dir == "" {
@@ -37,20 +59,20 @@ func artifactDir(t *testing.T) string {
 	return dir
 }
 
-// In a real browser: open a chapter, see its recorded session, press Run, watch responses
-// arrive in the log and on the timeline, press Stop, and keep screenshots (light, dark,
-// phone) as artifacts. Required in CI; elsewhere it needs a chromium to run.
-func TestBrowser(t *testing.T) {
-	browser := findBrowser()
-	if browser == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no chromium on PATH: CI must install it (apt-get install -y chromium)")
-		}
-		t.Skip("no chromium on PATH; install Debian's chromium to run the browser test")
-	}
-	ts := startSite(t)
+// A browser is one headless Chromium for a test, with every problem a page reports (an
+// uncaught exception, console.error, a resource that failed to load) collected.
+type browser struct {
+	t        *testing.T
+	ctx      context.Context
+	mu       sync.Mutex
+	problems []string
+}
+
+func startBrowser(t *testing.T) *browser {
+	path := findBrowser()
+	needProgram(t, path, "chromium (apt-get install -y chromium)")
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser),
+		chromedp.ExecPath(path),
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Headless,
 		chromedp.NoSandbox, chromedp.DisableGPU, // the test may run as root, in a container
 		chromedp.Flag("disable-background-networking", true),
@@ -61,139 +83,283 @@ func TestBrowser(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	b := &browser{t: t, ctx: ctx}
+	if err := chromedp.Listen(ctx, b.notice); err != nil {
+		t.Fatal(err)
+	}
 	// The first call starts the browser and must not carry a timeout (it would end the
 	// browser with it); every step after it has one.
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("starting %s: %v", browser, err)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting %s: %v", path, err)
 	}
-	step := func(what string, timeout time.Duration, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(browserCtx, timeout)
-		defer cancel()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
+	return b
+}
+
+// notice keeps what a page reports as going wrong. (It runs in the tab's reading loop: it
+// only records.)
+func (b *browser) notice(ev any) {
+	var problem string
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		problem = "exception: " + ev.ExceptionDetails.Text
+		if ex := ev.ExceptionDetails.Exception; ex != nil {
+			problem += " " + ex.Description
 		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(browserCtx, 10*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return v
-	}
-	poll := func(what, expr string, timeout time.Duration) {
-		t.Helper()
-		step(what, timeout+5*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(timeout))(ctx, tg)
-			return err
-		}))
-	}
-	// shot keeps two pictures: the top of the page as the reader first sees it, and the
-	// whole Run panel.
-	shot := func(name string) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(browserCtx, 30*time.Second)
-		defer cancel()
-		for suffix, action := range map[string]chromedp.Action[[]byte]{
-			"-page.png":  chromedp.CaptureScreenshot(),
-			"-panel.png": chromedp.Screenshot("section.run"),
-		} {
-			png, err := chromedp.Run(ctx, action)
-			if err != nil {
-				t.Fatalf("screenshot %s: %v", name, err)
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError {
+			var args []string
+			for _, a := range ev.Args {
+				args = append(args, string(a.Value)+a.Description)
 			}
-			path := filepath.Join(artifactDir(t), name+suffix)
-			if err := os.WriteFile(path, png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("screenshot: %s", path)
+			problem = "console.error: " + strings.Join(args, " ")
+		}
+	case *cdplog.EventEntryAdded:
+		if ev.Entry.Level == cdplog.EntryLevelError {
+			problem = fmt.Sprintf("%s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
 		}
 	}
-
-	page := ts.srv.URL + "/02-single-threaded-blocking"
-	step("open the chapter", 30*time.Second, chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
-	if badge := eval(`document.querySelector("[data-badge]").textContent`); badge != "recorded" {
-		t.Errorf("before Run the panel says %q, want recorded", badge)
+	if problem != "" {
+		b.mu.Lock()
+		b.problems = append(b.problems, problem)
+		b.mu.Unlock()
 	}
-	poll("the recorded session in the log", `document.querySelectorAll("[data-log] li").length > 5`, 10*time.Second)
+}
 
-	step("press Run", 10*time.Second, chromedp.Click("[data-run]"))
-	poll("the run goes live", `document.querySelector("[data-badge]").textContent === "live"`, buildTimeout)
-	poll("a response in the log and on the timeline", `
-		[...document.querySelectorAll("[data-log] .what")].some(e => e.textContent.startsWith("←")) &&
-		document.querySelectorAll("[data-timeline] circle.mk-response").length > 0`, time.Minute)
-	poll("Stop can be pressed", `!document.querySelector("[data-stop]").disabled`, 10*time.Second)
-	step("press Stop", 10*time.Second, chromedp.Click("[data-stop]"))
-	poll("the run is over", `document.querySelector("[data-status]").textContent.startsWith("Run over") &&
-		!document.querySelector("[data-run]").disabled`, 30*time.Second)
-	if status := eval(`document.querySelector("[data-status]").textContent`); !strings.Contains(status, errStopped.Error()) {
-		t.Errorf("after Stop the status says %q", status)
+// noProblems fails the test if any page reported one so far.
+func (b *browser) noProblems() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.problems {
+		b.t.Errorf("the page reported: %s", p)
 	}
-	shot("browser-run-light")
+}
 
-	// Search finds across the book, in book order.
-	step("search", 10*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Evaluate[chromedp.Void](`(() => { const i = document.getElementById("search-input");
-			i.focus(); i.value = "epoll"; i.dispatchEvent(new Event("input")); })()`)(ctx, tg)
+func (b *browser) step(what string, timeout time.Duration, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *browser) eval(expr string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		b.t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+func (b *browser) poll(what, expr string, timeout time.Duration) {
+	b.t.Helper()
+	b.step(what, timeout+5*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(timeout))(ctx, tg)
 		return err
 	}))
-	poll("search results", `document.querySelectorAll("#search-results a").length > 0`, 10*time.Second)
+}
+
+// search types words into the search box.
+func (b *browser) search(words string) {
+	b.t.Helper()
+	b.step("search", 10*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[chromedp.Void](`(() => { const i = document.getElementById("search-input");
+			i.focus(); i.value = `+fmt.Sprintf("%q", words)+`; i.dispatchEvent(new Event("input")); })()`)(ctx, tg)
+		return err
+	}))
+}
+
+// save keeps a screenshot (action) as an artifact, to look at.
+func (b *browser) save(name string, action chromedp.Action[[]byte]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, action)
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(artifactDir(b.t), name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", path)
+}
+
+// shot keeps two pictures: the top of the page as the reader first sees it, and the whole
+// Run panel.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	b.save(name+"-page.png", chromedp.CaptureScreenshot())
+	b.save(name+"-panel.png", chromedp.Screenshot("section.run"))
+}
+
+// In a real browser: open a chapter, see its recorded session, press Run, watch responses
+// arrive in the log and on the timeline, press Stop, and keep screenshots (light, dark,
+// phone) as artifacts. No page may report an error. Required in CI; elsewhere it needs a
+// chromium to run.
+func TestBrowser(t *testing.T) {
+	br := startBrowser(t)
+	ts := startSite(t)
+
+	page := ts.srv.URL + "/02-single-threaded-blocking"
+	br.step("open the chapter", 30*time.Second, chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
+	if badge := br.eval(`document.querySelector("[data-badge]").textContent`); badge != "recorded" {
+		t.Errorf("before Run the panel says %q, want recorded", badge)
+	}
+	br.poll("the recorded session in the log", `document.querySelectorAll("[data-log] li").length > 5`, 10*time.Second)
+
+	br.step("press Run", 10*time.Second, chromedp.Click("[data-run]"))
+	br.poll("the run goes live", `document.querySelector("[data-badge]").textContent === "live"`, buildTimeout)
+	br.poll("a response in the log and on the timeline", `
+		[...document.querySelectorAll("[data-log] .what")].some(e => e.textContent.startsWith("←")) &&
+		document.querySelectorAll("[data-timeline] circle.mk-response").length > 0`, time.Minute)
+	br.poll("Stop can be pressed", `!document.querySelector("[data-stop]").disabled`, 10*time.Second)
+	br.step("press Stop", 10*time.Second, chromedp.Click("[data-stop]"))
+	br.poll("the run is over", `document.querySelector("[data-status]").textContent.startsWith("Run over") &&
+		!document.querySelector("[data-run]").disabled`, 30*time.Second)
+	if status := br.eval(`document.querySelector("[data-status]").textContent`); !strings.Contains(status, run.ErrStopped.Error()) {
+		t.Errorf("after Stop the status says %q", status)
+	}
+	br.shot("browser-run-light")
+
+	// Search finds across the book, in book order.
+	br.search("epoll")
+	br.poll("search results", `document.querySelectorAll("#search-results a").length > 0`, 10*time.Second)
 
 	// Every runnable chapter draws its recorded session (kept as artifacts, to look at).
-	b, err := loadBook(ts.root)
+	b, err := render.Load(ts.root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range b.Chapters {
-		if scen, _, _ := runnable(b, c); scen == nil {
+		if scen, _ := runnable(c); scen == nil {
 			continue
 		}
-		step("open "+c.File, 30*time.Second, chromedp.Navigate(ts.srv.URL+c.URL), chromedp.WaitVisible("[data-timeline] svg"))
-		poll(c.File+": recorded session drawn", `document.querySelectorAll("[data-timeline] rect").length > 0 &&
+		br.step("open "+c.File, 30*time.Second, chromedp.Navigate(ts.srv.URL+"/"+render.Live.Href(c)), chromedp.WaitVisible("[data-timeline] svg"))
+		br.poll(c.File+": recorded session drawn", `document.querySelectorAll("[data-timeline] rect").length > 0 &&
 			document.querySelectorAll("[data-gauges] .gauge").length >= 5`, 10*time.Second)
-		ctx, cancel := context.WithTimeout(browserCtx, 30*time.Second)
-		png, err := chromedp.Run(ctx, chromedp.Screenshot("section.run"))
-		cancel()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(artifactDir(t), "recorded-"+c.Slug+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		br.save("recorded-"+c.Slug+".png", chromedp.Screenshot("section.run"))
 	}
 
 	// The same page dark, and at a phone's width.
-	step("dark theme", 30*time.Second,
+	br.step("dark theme", 30*time.Second,
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
 			return err
 		}),
 		chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
-	shot("browser-recorded-dark")
-	func() {
-		ctx, cancel := context.WithTimeout(browserCtx, 30*time.Second)
-		defer cancel()
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](
-			`document.querySelector("figure.code-file").scrollIntoView({block: "start"})`)); err != nil {
-			t.Fatalf("scroll to a code block: %v", err)
-		}
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("code block: %v", err)
-		}
-		if err := os.WriteFile(filepath.Join(artifactDir(t), "code-block-dark.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}()
-	step("phone width", 30*time.Second,
+	br.shot("browser-recorded-dark")
+	br.step("scroll to a code block", 10*time.Second, chromedp.Evaluate[chromedp.Void](
+		`document.querySelector("figure.code-file").scrollIntoView({block: "start"})`))
+	br.save("code-block-dark.png", chromedp.CaptureScreenshot())
+	br.step("phone width", 30*time.Second,
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
 		chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
-	shot("browser-recorded-phone-dark")
+	br.shot("browser-recorded-phone-dark")
+	br.noProblems()
+}
+
+var servingOn = regexp.MustCompile(`\(http://([0-9.]+:[0-9]+)/\)`)
+
+// The export, served by python3 -m http.server from the directory above it, so that the
+// book lives under a path (/book/), as it would on a project's pages: every chapter shows,
+// the pager walks the whole book, search finds words and leads to a page, and every Run
+// panel replays its recordings, with no Run button and no page reporting an error.
+func TestExportInBrowser(t *testing.T) {
+	python, _ := exec.LookPath("python3")
+	needProgram(t, python, "python3")
+	br := startBrowser(t)
+	b, err := render.Load(repoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := b.Export(filepath.Join(dir, "book")); err != nil {
+		t.Fatal(err)
+	}
+	server, err := proc.Start(exec.Command(python, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Kill()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	line, err := server.FirstLine(ctx)
+	m := servingOn.FindStringSubmatch(line)
+	if err != nil || m == nil {
+		t.Fatalf("python's http.server said %q, %v", line, err)
+	}
+	base := "http://" + m[1] + "/book/"
+	panels(t, br, b, base, "export-")
+
+	// Replay: the recording plays again on its own clock, to its end.
+	br.step("open the blocking chapter", 30*time.Second, chromedp.Navigate(base+"02-single-threaded-blocking.html"), chromedp.WaitVisible("[data-timeline] svg"))
+	rows := br.eval(`String(document.querySelectorAll("[data-log] li").length)`)
+	br.step("press Replay", 10*time.Second, chromedp.Click("[data-replay]"))
+	br.poll("the replay starts", `document.querySelector("[data-badge]").textContent === "replaying recording"`, 10*time.Second)
+	br.poll("the replay ends", `document.querySelector("[data-badge]").textContent === "recorded" &&
+		String(document.querySelectorAll("[data-log] li").length) === "`+rows+`"`, time.Minute)
+
+	// The pager walks the whole book from the first page.
+	br.step("open the first page", 30*time.Second, chromedp.Navigate(base), chromedp.WaitVisible("article h1"))
+	for _, c := range b.Chapters[1:] {
+		br.step("next: "+c.File, 30*time.Second, chromedp.Click(`a[rel="next"]`), chromedp.WaitVisible("article h1"))
+		if got := br.eval(`document.querySelector("article h1").textContent`); got != c.Title {
+			t.Fatalf("the pager led to %q, want %q", got, c.Title)
+		}
+	}
+
+	// Search works without the site, and its results lead to pages of the export.
+	br.search("EPOLLRDHUP")
+	br.poll("search results", `document.querySelectorAll("#search-results a").length > 0`, 10*time.Second)
+	br.step("follow the first result", 30*time.Second, chromedp.Click("#search-results a"), chromedp.WaitVisible("article h1"))
+	if loc := br.eval(`location.href`); !strings.HasPrefix(loc, base) || !strings.Contains(loc, ".html") {
+		t.Errorf("the search result led to %s", loc)
+	}
+
+	// The same book opened from disk, where a browser runs no module script and fetches
+	// nothing: the panels still replay (one classic script, recordings in the page), and
+	// search still finds.
+	fromDisk := "file://" + filepath.Join(dir, "book") + "/"
+	panels(t, br, b, fromDisk, "disk-")
+	br.search("EPOLLRDHUP")
+	br.poll("search results from disk", `document.querySelectorAll("#search-results a").length > 0`, 10*time.Second)
+	br.noProblems()
+}
+
+// panels opens every chapter of the exported book at base and checks its Run panel: every
+// mode's recording drawn, no Run button, a note saying how to run it. Screenshots are kept
+// as artifacts named prefix+slug.
+func panels(t *testing.T, br *browser, b *render.Book, base, prefix string) {
+	t.Helper()
+	for _, c := range b.Chapters {
+		br.step("open "+c.File, 30*time.Second, chromedp.Navigate(base+render.Export.Href(c)), chromedp.WaitVisible("article h1"))
+		if got := br.eval(`document.querySelector("article h1").textContent`); got != c.Title {
+			t.Errorf("%s: title %q", c.File, got)
+		}
+		if br.eval(`String(document.querySelector("section.run") !== null)`) != "true" {
+			continue
+		}
+		if br.eval(`String(document.querySelector("[data-run], [data-console]") === null && document.querySelector(".run-note") !== null)`) != "true" {
+			t.Errorf("%s: the export's Run panel should have no Run button nor console, and a note on running it", c.File)
+		}
+		modes := strings.Fields(br.eval(`[...document.querySelectorAll("input[name=mode]")].map(i => i.value).join(" ")`))
+		for _, mode := range modes {
+			br.step(c.File+": choose "+mode, 10*time.Second, chromedp.Evaluate[chromedp.Void](
+				`(() => { const i = document.querySelector("input[name=mode][value=`+mode+`]");
+					i.checked = true; i.dispatchEvent(new Event("change", {bubbles: true})); })()`))
+			br.poll(c.File+": "+mode+"'s recording drawn", `document.querySelector("[data-log] .what").textContent.startsWith("run bin/`+mode+` ") &&
+				document.querySelectorAll("[data-timeline] rect").length > 0 &&
+				document.querySelectorAll("[data-gauges] .gauge").length >= 5 &&
+				document.querySelector("[data-badge]").textContent === "recorded"`, 10*time.Second)
+		}
+		br.save(prefix+c.Slug+".png", chromedp.Screenshot("section.run"))
+	}
 }

@@ -1,9 +1,11 @@
 // Command site serves the book: it renders the chapters from disk on every request, and its
 // Run panels build, start and drive each chapter's server, streaming what happens to the
-// page over a websocket.
+// page over a websocket. It is the HTTP and websocket layer over three packages: render (the
+// pages), run (the runs) and scenario (what each chapter's Run button plays).
 //
 //	go run ./site -addr 127.0.0.1:8080     (make run)
 //	go run ./site -record                  (make record: refresh chapters/recordings)
+//	go run ./site -export out              (make export: the book as static files)
 package main
 
 import (
@@ -19,7 +21,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/yuin/goldmark"
+	"flavors/site/render"
+	"flavors/site/run"
 )
 
 func main() {
@@ -27,6 +30,7 @@ func main() {
 	rootFlag := flag.String("root", "", "the repository `dir` (default: the one holding the current directory)")
 	binFlag := flag.String("bin", "", "build and run the servers in `dir` (default: ROOT/bin)")
 	record := flag.Bool("record", false, "record every chapter's scenario into chapters/recordings and exit")
+	export := flag.String("export", "", "write the book as static files into `dir` and exit")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -34,31 +38,43 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	if *export != "" {
+		b, err := render.Load(root)
+		if err == nil {
+			err = b.Export(*export)
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("the book is in %s/ (index.html is its first page)\n", *export)
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	r := newRunner(root)
-	if *binFlag != "" {
-		r.bin = *binFlag
+	bin := *binFlag
+	if bin == "" {
+		bin = filepath.Join(root, "bin")
 	}
+	r := run.NewRunner(root, bin)
 	if *record {
-		if err := recordAll(ctx, r, flag.Args()); err != nil {
+		if err := recordAll(ctx, root, r, flag.Args()); err != nil {
 			log.Fatal(err)
 		}
 		return
 	}
-	if err := serve(ctx, r, *addr); err != nil {
+	if err := serve(ctx, root, r, *addr); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // serve runs the site until ctx is done, then shuts down gracefully: every run is killed and
 // reaped, every websocket gets a close frame.
-func serve(ctx context.Context, r *runner, addr string) error {
+func serve(ctx context.Context, root string, r *run.Runner, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	s := newSite(r, ln.Addr())
+	s := newSite(root, r, ln.Addr())
 	srv := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -82,25 +98,20 @@ type site struct {
 	root     string
 	ctx      context.Context // done when the site shuts down
 	cancel   context.CancelCauseFunc
-	md       goldmark.Markdown
 	hosts    map[string]bool
-	runner   *runner
+	runner   *run.Runner
 	sessions sessions
 }
 
-func newSite(r *runner, listen net.Addr) *site {
+func newSite(root string, r *run.Runner, listen net.Addr) *site {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	return &site{root: r.root, ctx: ctx, cancel: cancel, md: newMarkdown(),
-		hosts: allowedHosts(listen), runner: r}
+	return &site{root: root, ctx: ctx, cancel: cancel, hosts: allowedHosts(listen), runner: r}
 }
-
-func (s *site) recordingsDir() string { return filepath.Join(s.root, "chapters", "recordings") }
 
 func (s *site) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /static/", staticFiles())
-	mux.HandleFunc("GET /search.json", s.handleSearch)
-	mux.HandleFunc("GET /recordings/{name}", s.handleRecording)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServer(http.FS(render.Static()))))
+	mux.HandleFunc("GET /search.js", s.handleSearch)
 	mux.HandleFunc("GET /figures/{name}", s.handleFigure)
 	mux.HandleFunc("GET /ws", s.handleSocket)
 	mux.HandleFunc("GET /{$}", s.handlePage)
@@ -110,9 +121,9 @@ func (s *site) handler() http.Handler {
 
 // shutdown ends every session (and so every run) and waits until all are reaped.
 func (s *site) shutdown() {
-	s.cancel(errShutdown)
+	s.cancel(run.ErrShutdown)
 	s.sessions.shutdown()
-	s.runner.live.Wait()
+	s.runner.Wait()
 }
 
 // findRoot is dir, or the nearest directory above the current one holding go.mod and

@@ -7,10 +7,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
+	"flavors/site/render"
+	"flavors/site/run"
 	"flavors/tools/tangle"
 )
 
@@ -32,7 +33,7 @@ func get(t *testing.T, url string) (int, string) {
 // with what they tangle into, and the links to its neighbours.
 func TestEveryChapterRenders(t *testing.T) {
 	ts := startSite(t)
-	b, err := loadBook(ts.root)
+	b, err := render.Load(ts.root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,18 +42,19 @@ func TestEveryChapterRenders(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, c := range b.Chapters {
-		status, page := get(t, ts.srv.URL+c.URL)
+		href := render.Live.Href(c)
+		status, page := get(t, ts.srv.URL+"/"+href)
 		if status != http.StatusOK {
-			t.Fatalf("%s: status %d", c.URL, status)
+			t.Fatalf("%s: status %d", href, status)
 		}
 		if !strings.Contains(page, "<h1>"+htmlEscape(c.Title)+"</h1>") {
-			t.Errorf("%s: no title %q", c.URL, c.Title)
+			t.Errorf("%s: no title %q", href, c.Title)
 		}
-		if !strings.Contains(page, `href="`+c.URL+`" aria-current="page"`) {
-			t.Errorf("%s: the sidebar does not mark it as current", c.URL)
+		if !strings.Contains(page, `href="`+href+`" aria-current="page"`) {
+			t.Errorf("%s: the sidebar does not mark it as current", href)
 		}
-		if i+1 < len(b.Chapters) && !strings.Contains(page, `href="`+b.Chapters[i+1].URL+`" rel="next"`) {
-			t.Errorf("%s: no link to the next chapter", c.URL)
+		if i+1 < len(b.Chapters) && !strings.Contains(page, `href="`+render.Live.Href(b.Chapters[i+1])+`" rel="next"`) {
+			t.Errorf("%s: no link to the next chapter", href)
 		}
 		blocks, err := tangle.Blocks(chapters[i])
 		if err != nil {
@@ -60,11 +62,11 @@ func TestEveryChapterRenders(t *testing.T) {
 		}
 		for _, bl := range blocks {
 			if target := bl.Attrs.Target(); target != "" && !strings.Contains(page, `<span class="code-label">`+htmlEscape(target)) {
-				t.Errorf("%s: the block at line %d is not labelled %q", c.URL, bl.Info.Line, target)
+				t.Errorf("%s: the block at line %d is not labelled %q", href, bl.Info.Line, target)
 			}
 		}
 		if strings.Count(page, `<figure class="code`) != strings.Count(page, `class="copy"`) {
-			t.Errorf("%s: a code block without its copy button", c.URL)
+			t.Errorf("%s: a code block without its copy button", href)
 		}
 	}
 	if status, _ := get(t, ts.srv.URL+"/no-such-chapter"); status != http.StatusNotFound {
@@ -77,16 +79,17 @@ func htmlEscape(s string) string {
 }
 
 // Every chapter that runs something names a scenario the site knows, on modes that exist,
-// and has a recording of it for every mode, made by the site's runner and ending well.
+// says what to watch on each, and has a recording of it for every mode, made by the site's
+// runner and ending well.
 func TestEveryRunnableChapterHasItsRecordings(t *testing.T) {
 	root := repoRoot(t)
-	b, err := loadBook(root)
+	b, err := render.Load(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	runnables := 0
 	for _, c := range b.Chapters {
-		scen, modes, err := runnable(b, c)
+		scen, err := runnable(c)
 		if err != nil {
 			t.Errorf("%v", err)
 			continue
@@ -95,11 +98,14 @@ func TestEveryRunnableChapterHasItsRecordings(t *testing.T) {
 			continue
 		}
 		runnables++
-		for _, mode := range modes {
+		for _, mode := range c.Servers {
 			if _, err := os.Stat(filepath.Join(root, "code", mode)); err != nil {
 				t.Errorf("%s: mode %s has no code/%s", c.File, mode, mode)
 			}
-			checkRecording(t, filepath.Join(root, "chapters", "recordings", recordingName(scen.Name, mode)), scen, mode)
+			if c.Watch(mode) == "" {
+				t.Errorf("%s: no watch.%s (or watch) in the front matter: what should the reader watch?", c.File, mode)
+			}
+			checkRecording(t, b.RecordingPath(scen.Name, mode), scen, mode)
 		}
 	}
 	if runnables == 0 {
@@ -107,7 +113,7 @@ func TestEveryRunnableChapterHasItsRecordings(t *testing.T) {
 	}
 }
 
-func checkRecording(t *testing.T, path string, scen *scenario, mode string) {
+func checkRecording(t *testing.T, path string, scen *run.Scenario, mode string) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -115,11 +121,11 @@ func checkRecording(t *testing.T, path string, scen *scenario, mode string) {
 		return
 	}
 	defer f.Close()
-	var events []event
+	var events []run.Event
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var e event
+		var e run.Event
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Errorf("%s: %v", path, err)
 			return
@@ -157,18 +163,22 @@ func checkRecording(t *testing.T, path string, scen *scenario, mode string) {
 // Search gets the whole book's text cut at headings, in book order.
 func TestSearchIndex(t *testing.T) {
 	ts := startSite(t)
-	status, body := get(t, ts.srv.URL+"/search.json")
+	status, body := get(t, ts.srv.URL+"/search.js")
 	if status != http.StatusOK {
 		t.Fatalf("status %d", status)
 	}
-	var entries []searchEntry
-	if err := json.Unmarshal([]byte(body), &entries); err != nil {
+	index, ok := strings.CutPrefix(body, render.SearchPrefix)
+	if !ok {
+		t.Fatalf("search.js starts %.40q", body)
+	}
+	var entries []render.SearchEntry
+	if err := json.Unmarshal([]byte(strings.TrimSuffix(index, ";\n")), &entries); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := loadBook(ts.root)
+	b, _ := render.Load(ts.root)
 	order := map[string]int{}
 	for _, c := range b.Chapters {
-		order[c.URL] = c.Number
+		order[render.Live.Href(c)] = c.Number
 	}
 	last := 0
 	chapters := map[string]bool{}
@@ -184,60 +194,16 @@ func TestSearchIndex(t *testing.T) {
 	}
 }
 
-// A recording is served only by its plain name.
-func TestRecordingNames(t *testing.T) {
-	for name, ok := range map[string]bool{
-		"blocking-blocking.jsonl": true, "c10k-epoll.jsonl": true,
-		"../go.mod": false, "x.jsonl/..": false, ".jsonl": false, "a.json": false, "A.jsonl": false,
-	} {
-		if validRecordingName(name) != ok {
-			t.Errorf("validRecordingName(%q) = %v", name, !ok)
-		}
-	}
+// The c10k chapter's plots are served as SVG by their plain names, and nothing else is.
+func TestFigures(t *testing.T) {
 	ts := startSite(t)
-	if status, _ := get(t, ts.srv.URL+"/recordings/..%2fgo.mod"); status != http.StatusNotFound {
-		t.Errorf("a path out of recordings/: status %d", status)
+	status, body := get(t, ts.srv.URL+"/figures/c10k-threads.svg")
+	if status != http.StatusOK || !strings.HasPrefix(body, "<svg") {
+		t.Fatalf("c10k-threads.svg: status %d, body %.40q", status, body)
 	}
-}
-
-// The page is ours: raw HTML in a chapter is dropped; code is escaped and highlighted;
-// links between chapter files become links between pages; the run marker places the panel.
-func TestMarkdown(t *testing.T) {
-	md := newMarkdown()
-	src := "Lead.\n\n<script>alert(1)</script>\n\n<!-- run -->\n\n## First\n\nSee [the loop](07-event-loop.md#the-loop) and [Go](https://go.dev/).\n\n" +
-		"```go file=code/x/x.go\npackage x // <b>\n```\n\n```go chunk=c append\nx := 1\n```\n\n```sh\n$ make\n```\n"
-	out, err := renderChapter(md, []byte(src), "T", map[string]string{"07-event-loop.md": "/07-event-loop"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	html := string(out.Before) + "PANEL" + string(out.After)
-	for _, want := range []string{
-		`<h2 id="first">First <a class="anchor" href="#first"`,
-		`href="/07-event-loop#the-loop"`,
-		`href="https://go.dev/"`,
-		`<span class="code-label">code/x/x.go</span>`,
-		`<span class="code-label">&lt;&lt;c&gt;&gt; +=</span>`,
-		`<figure class="code code-display"><figcaption><span class="code-label">sh</span>`,
-		`&lt;b&gt;`,
-		`<span class="kn">package</span>`,
-	} {
-		if !strings.Contains(html, want) {
-			t.Errorf("missing %s in\n%s", want, html)
+	for _, bad := range []string{"..%2fgo.mod", "..%2f04-c10k.md", "c10k-bench.json", "missing.svg", "A.svg"} {
+		if status, _ := get(t, ts.srv.URL+"/figures/"+bad); status != http.StatusNotFound {
+			t.Errorf("/figures/%s: status %d, want 404", bad, status)
 		}
-	}
-	if strings.Contains(html, "<script>") {
-		t.Error("raw HTML reached the page")
-	}
-	if !regexp.MustCompile(`Lead\.</p>\s*PANEL\s*<h2`).MatchString(html) {
-		t.Errorf("the panel is not where the marker was:\n%s", html)
-	}
-	if len(out.Headings) != 1 || out.Headings[0].ID != "first" {
-		t.Errorf("headings %+v", out.Headings)
-	}
-
-	// Without a marker the panel goes before the first section.
-	out, _ = renderChapter(md, []byte("Lead.\n\n## One\n\nText.\n"), "T", nil)
-	if !strings.HasSuffix(strings.TrimSpace(string(out.Before)), "<p>Lead.</p>") {
-		t.Errorf("panel not before the first h2: %q", out.Before)
 	}
 }

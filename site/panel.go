@@ -1,40 +1,45 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
+	"fmt"
+
+	"flavors/site/render"
+	"flavors/site/run"
+	"flavors/site/scenario"
 )
 
-// panelData is what the Run panel of a chapter shows and offers.
-type panelData struct {
-	Chapter  string // its slug, sent back with run messages
-	Scenario *scenario
-	Modes    []panelMode
-	Error    string // the chapter names a scenario the site does not know
-}
-
-type panelMode struct {
-	Name      string
-	Lesson    string
-	Recording string // URL of its recording, "" when there is none yet
-}
-
-func (s *site) panelFor(b *book, c *chapter) *panelData {
-	scen, modes, err := runnable(b, c)
-	if err != nil {
-		return &panelData{Chapter: c.Slug, Error: err.Error()}
+// runnable is what a chapter's Run panel plays: the scenario its front matter names, on the
+// servers it names. A chapter with no Run panel has none; a chapter whose panel cannot work
+// is an error.
+func runnable(c *render.Chapter) (*run.Scenario, error) {
+	if !c.Runs() {
+		return nil, nil
 	}
-	if scen == nil {
+	s, ok := scenario.Lookup(c.Scenario)
+	if !ok {
+		return nil, fmt.Errorf("%s: no scenario named %q", c.File, c.Scenario)
+	}
+	if len(c.Servers) == 0 {
+		return nil, fmt.Errorf("%s: scenario %q has no server to run", c.File, c.Scenario)
+	}
+	return s, nil
+}
+
+// livePanel is chapter c's Run panel with the controls of its scenario.
+func livePanel(b *render.Book, c *render.Chapter) *render.Panel {
+	s, err := runnable(c)
+	if err != nil {
+		return &render.Panel{Chapter: c.Slug, Error: err.Error()}
+	}
+	if s == nil {
 		return nil
 	}
-	p := &panelData{Chapter: c.Slug, Scenario: scen}
-	for _, m := range modes {
-		pm := panelMode{Name: m, Lesson: scen.lesson(m)}
-		name := recordingName(scen.Name, m)
-		if _, err := os.Stat(filepath.Join(s.recordingsDir(), name)); err == nil {
-			pm.Recording = "/recordings/" + name
-		}
-		p.Modes = append(p.Modes, pm)
+	p := b.Panel(c)
+	p.Controls = &render.Controls{
+		Clients: render.Range(s.Clients),
+		Conns:   render.Range(s.Conns),
+		Slow:    s.Slow,
+		Console: s.Console,
 	}
 	return p
 }

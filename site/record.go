@@ -1,47 +1,52 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"flavors/site/render"
+	"flavors/site/run"
 )
 
-// A recording is a run's events, one JSON object per line, made by this same runner:
-// chapters/recordings/SCENARIO-MODE.jsonl. The page shows it (labelled "recorded") until the
-// reader presses Run.
-func recordingName(scenario, mode string) string { return scenario + "-" + mode + ".jsonl" }
-
 // recordAll runs every chapter's scenario on every mode it offers, with the default
-// options, and writes the recordings. only, when given, names the recordings to make.
-func recordAll(ctx context.Context, r *runner, only []string) error {
-	b, err := loadBook(r.root)
+// options, and writes the recordings the Run panels show before Run. only, when given,
+// names the recordings to make (SCENARIO-MODE).
+func recordAll(ctx context.Context, root string, r *run.Runner, only []string) error {
+	b, err := render.Load(root)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(r.root, "chapters", "recordings")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(b.RecordingsDir(), 0o755); err != nil {
 		return err
 	}
 	failed := 0
+	var broken []error
 	made := map[string]bool{}
 	for _, c := range b.Chapters {
-		scen, modes, err := runnable(b, c)
+		scen, err := runnable(c)
 		if err != nil {
-			return err
+			// One chapter's broken panel leaves the others' recordings to be made.
+			broken = append(broken, err)
+			continue
 		}
-		for _, mode := range modes {
-			name := recordingName(scen.Name, mode)
+		if scen == nil {
+			continue
+		}
+		for _, mode := range c.Servers {
+			path := b.RecordingPath(scen.Name, mode)
+			name := filepath.Base(path)
 			made[name] = true
 			if len(only) > 0 && !slices.Contains(only, strings.TrimSuffix(name, ".jsonl")) {
 				continue
 			}
 			fmt.Printf("recording %s … ", name)
-			last, err := record(ctx, r, scen, mode, filepath.Join(dir, name))
+			spec := run.Spec{Mode: mode, Scenario: scen, Options: scen.Options(run.Options{Slow: true}), Watch: c.Watch(mode)}
+			last, err := r.Record(ctx, spec, path)
 			if err != nil {
 				return err
 			}
@@ -52,9 +57,13 @@ func recordAll(ctx context.Context, r *runner, only []string) error {
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d recordings did not finish their scenario", failed)
+		broken = append(broken, fmt.Errorf("%d recordings did not finish their scenario", failed))
 	}
-	return removeStale(dir, made)
+	if len(broken) > 0 {
+		// Stale recordings are removed only after a run that made every one.
+		return errors.Join(broken...)
+	}
+	return removeStale(b.RecordingsDir(), made)
 }
 
 // removeStale deletes the recordings no chapter shows any more (a mode dropped from a
@@ -73,36 +82,4 @@ func removeStale(dir string, made map[string]bool) error {
 		}
 	}
 	return nil
-}
-
-// record makes one recording and returns how the run ended.
-func record(ctx context.Context, r *runner, scen *scenario, mode, path string) (string, error) {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp)
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
-	var end string
-	rn, err := r.startRun(ctx, mode, scen, scen.options(runOptions{Slow: true}), func(e event) {
-		_ = enc.Encode(e)
-		if e.Type == "end" {
-			end = e.Text
-		}
-	})
-	if err != nil {
-		f.Close()
-		return "", err
-	}
-	<-rn.done
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	return end, os.Rename(tmp, path)
 }

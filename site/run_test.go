@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"flavors/internal/proc"
+	"flavors/site/run"
 )
 
 // A run of blocking with two clients, A slow: A is accepted and served; B connects (the
@@ -19,7 +22,7 @@ func TestRunBlockingTwoClients(t *testing.T) {
 	ts := startSite(t)
 	s := ts.dial(t)
 	s.send(pageMessage{Type: "run", Chapter: "02-single-threaded-blocking", Mode: "blocking",
-		Options: runOptions{Clients: 2, Slow: true}})
+		Options: run.Options{Clients: 2, Slow: true}})
 
 	head := s.until(10*time.Second, "run header", isType("run"))
 	if head.Mode != "blocking" || len(head.Lanes) != 2 || head.Scales == nil {
@@ -39,7 +42,7 @@ func TestRunBlockingTwoClients(t *testing.T) {
 	}
 	var steps []step
 	var stats, exited int
-	end := s.until(time.Minute, "end", func(e event) bool {
+	end := s.until(time.Minute, "end", func(e run.Event) bool {
 		switch e.Type {
 		case "client":
 			steps = append(steps, step{*e.Client, e.Op})
@@ -97,7 +100,7 @@ func TestRunBlockingTwoClients(t *testing.T) {
 			t.Errorf("B was seen accepted (#%d) while A was still connected\n%s", i, s.history())
 		}
 	}
-	eventually(t, 10*time.Second, "no child process left", noChildren(t))
+	eventually(t, 10*time.Second, "no child process left", noChildren)
 }
 
 // Stop kills the server's whole process group and reaps it: nothing of it is left in
@@ -106,12 +109,12 @@ func TestStopKillsProcessGroup(t *testing.T) {
 	ts := startSite(t)
 	s := ts.dial(t)
 	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
-	if members := processGroupMembers(t, pid); len(members) != 1 || members[0] != pid {
+	if members := proc.GroupMembers(pid); len(members) != 1 || members[0] != pid {
 		t.Fatalf("the server should lead its own process group: members %v", members)
 	}
 	s.send(pageMessage{Type: "stop"})
 	killed := s.until(10*time.Second, "killed", isStatus("killed"))
-	if killed.Text != errStopped.Error() {
+	if killed.Text != run.ErrStopped.Error() {
 		t.Errorf("killed because %q", killed.Text)
 	}
 	s.until(10*time.Second, "end", isType("end"))
@@ -119,10 +122,10 @@ func TestStopKillsProcessGroup(t *testing.T) {
 	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("pid %d still in /proc after Stop: %v", pid, err)
 	}
-	if m := processGroupMembers(t, pid); len(m) != 0 {
+	if m := proc.GroupMembers(pid); len(m) != 0 {
 		t.Errorf("process group %d still has %v", pid, m)
 	}
-	if c := children(t); len(c) != 0 {
+	if c := children(); len(c) != 0 {
 		t.Errorf("children left: %v", c)
 	}
 }
@@ -137,27 +140,27 @@ func TestClosedSocketLeavesNoProcess(t *testing.T) {
 		_, err := os.Stat("/proc/" + strconv.Itoa(pid))
 		return errors.Is(err, os.ErrNotExist), "pid " + strconv.Itoa(pid)
 	})
-	eventually(t, 10*time.Second, "no child process left", noChildren(t))
+	eventually(t, 10*time.Second, "no child process left", noChildren)
 }
 
-// The site runs at most maxRuns servers at once; one more is refused with a clear message,
+// The site runs at most run.MaxRuns servers at once; one more is refused with a clear message,
 // and the refusal starts nothing.
 func TestFifthRunRefused(t *testing.T) {
 	ts := startSite(t)
 	var socks []*socket
-	for range maxRuns {
+	for range run.MaxRuns {
 		s := ts.dial(t)
 		s.startConsoleRun("02-single-threaded-blocking", "blocking")
 		socks = append(socks, s)
 	}
-	before := len(children(t))
+	before := len(children())
 	extra := ts.dial(t)
 	extra.send(pageMessage{Type: "run", Chapter: "02-single-threaded-blocking", Mode: "blocking"})
 	refusal := extra.until(10*time.Second, "refusal", isType("error"))
-	if refusal.Text != errBusy.Error() {
+	if refusal.Text != run.ErrBusy.Error() {
 		t.Errorf("refusal says %q", refusal.Text)
 	}
-	if after := len(children(t)); after != before {
+	if after := len(children()); after != before {
 		t.Errorf("children went from %d to %d after a refused run", before, after)
 	}
 	// Once one run ends, a new one may start.
@@ -174,10 +177,10 @@ func TestTimeLimit(t *testing.T) {
 	s.send(pageMessage{Type: "stop"})
 	s.until(10*time.Second, "end", isType("end"))
 
-	ts.runner.timeLimit.Store(int64(200 * time.Millisecond))
+	ts.runner.SetTimeLimit(200 * time.Millisecond)
 	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
 	killed := s.until(10*time.Second, "killed", isStatus("killed"))
-	if killed.Text != errTimeLimit.Error() {
+	if killed.Text != run.ErrTimeLimit.Error() {
 		t.Errorf("killed because %q", killed.Text)
 	}
 	s.until(10*time.Second, "end", isType("end"))
@@ -215,12 +218,12 @@ func TestRefusesWhatTheBookDoesNotOffer(t *testing.T) {
 		{Type: "launch"},
 	} {
 		s.send(m)
-		e := s.until(10*time.Second, "refusal", func(e event) bool { return e.Type == "error" || e.Type == "run" })
+		e := s.until(10*time.Second, "refusal", func(e run.Event) bool { return e.Type == "error" || e.Type == "run" })
 		if e.Type != "error" {
 			t.Errorf("%+v started a run", m)
 		}
 	}
-	if c := children(t); len(c) != 0 {
+	if c := children(); len(c) != 0 {
 		t.Errorf("children: %v", c)
 	}
 }
@@ -258,7 +261,7 @@ func TestShutdownEndsRuns(t *testing.T) {
 	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
 	ts.shutdown()
 	killed := s.until(10*time.Second, "killed", isStatus("killed"))
-	if killed.Text != errShutdown.Error() {
+	if killed.Text != run.ErrShutdown.Error() {
 		t.Errorf("killed because %q", killed.Text)
 	}
 	select {
@@ -305,7 +308,7 @@ func TestNoLeaksAfterManyRuns(t *testing.T) {
 		c.startConsoleRun("02-single-threaded-blocking", "blocking")
 		c.conn.NetConn().Close()
 	}
-	eventually(t, 20*time.Second, "no child process left", noChildren(t))
+	eventually(t, 20*time.Second, "no child process left", noChildren)
 	eventually(t, 20*time.Second, "descriptors back to where they were", func() (bool, string) {
 		n := openFDs(t)
 		return n <= fds, "open " + strconv.Itoa(n) + ", at start " + strconv.Itoa(fds)

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"flavors/site/run"
 )
 
 // The site itself, as make run starts it: SIGTERM (or SIGINT) while a server runs ends the
@@ -56,7 +58,7 @@ func siteExitOn(ctx context.Context, t *testing.T, bin string, sig syscall.Signa
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &socket{t: t, conn: conn, events: make(chan event, 1000), closed: make(chan error, 1)}
+	s := &socket{t: t, conn: conn, events: make(chan run.Event, 1000), closed: make(chan error, 1)}
 	go s.read()
 	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
 
@@ -64,7 +66,7 @@ func siteExitOn(ctx context.Context, t *testing.T, bin string, sig syscall.Signa
 		t.Fatal(err)
 	}
 	killed := s.until(20*time.Second, "killed", isStatus("killed"))
-	if killed.Text != errShutdown.Error() {
+	if killed.Text != run.ErrShutdown.Error() {
 		t.Errorf("killed because %q", killed.Text)
 	}
 	if err := site.Wait(); err != nil {

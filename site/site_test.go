@@ -7,14 +7,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"flavors/internal/proc"
+	"flavors/site/run"
 )
 
 // The tests run the real site (httptest, loopback) over the real book in this repository,
@@ -54,9 +55,8 @@ func repoRoot(t testing.TB) string {
 func startSite(t testing.TB) *testSite {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	r := newRunner(repoRoot(t))
-	r.bin = testBin
-	s := newSite(r, srv.Listener.Addr())
+	root := repoRoot(t)
+	s := newSite(root, run.NewRunner(root, testBin), srv.Listener.Addr())
 	srv.Config.Handler = s.handler()
 	srv.Start()
 	ts := &testSite{site: s, srv: srv}
@@ -73,10 +73,10 @@ func (ts *testSite) wsURL() string { return "ws" + strings.TrimPrefix(ts.srv.URL
 type socket struct {
 	t      testing.TB
 	conn   *websocket.Conn
-	events chan event
+	events chan run.Event
 	closed chan error // the read error that ended the socket
 	mu     sync.Mutex
-	seen   []event
+	seen   []run.Event
 }
 
 func (ts *testSite) dial(t testing.TB) *socket {
@@ -86,7 +86,7 @@ func (ts *testSite) dial(t testing.TB) *socket {
 	if err != nil {
 		t.Fatalf("dial %s: %v (%v)", ts.wsURL(), err, resp)
 	}
-	s := &socket{t: t, conn: conn, events: make(chan event, 100000), closed: make(chan error, 1)}
+	s := &socket{t: t, conn: conn, events: make(chan run.Event, 100000), closed: make(chan error, 1)}
 	go s.read()
 	t.Cleanup(func() { conn.Close() })
 	return s
@@ -100,7 +100,7 @@ func (s *socket) read() {
 			close(s.events)
 			return
 		}
-		var e event
+		var e run.Event
 		if err := json.Unmarshal(data, &e); err != nil {
 			s.closed <- err
 			close(s.events)
@@ -119,7 +119,7 @@ func (s *socket) send(m pageMessage) {
 
 // until reads events until match says yes, and returns that event. It fails the test if the
 // socket closes or nothing matches within the timeout (a hung run, not a slow one).
-func (s *socket) until(timeout time.Duration, what string, match func(event) bool) event {
+func (s *socket) until(timeout time.Duration, what string, match func(run.Event) bool) run.Event {
 	s.t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
@@ -153,11 +153,11 @@ func (s *socket) history() string {
 	return b.String()
 }
 
-func isStatus(status string) func(event) bool {
-	return func(e event) bool { return e.Type == "status" && e.Status == status }
+func isStatus(status string) func(run.Event) bool {
+	return func(e run.Event) bool { return e.Type == "status" && e.Status == status }
 }
 
-func isType(typ string) func(event) bool { return func(e event) bool { return e.Type == typ } }
+func isType(typ string) func(run.Event) bool { return func(e run.Event) bool { return e.Type == typ } }
 
 // buildTimeout covers a cold go build of a server on a busy two-core machine.
 const buildTimeout = 3 * time.Minute
@@ -171,74 +171,15 @@ func (s *socket) startConsoleRun(chapter, mode string) int {
 }
 
 // children lists the processes whose parent is this test process, zombies included.
-func children(t testing.TB) []int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	self := os.Getpid()
-	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // gone meanwhile
-		}
-		if ppid, ok := parentOf(raw); ok && ppid == self {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
-func parentOf(stat []byte) (int, bool) {
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
-		return 0, false
-	}
-	ppid, err := strconv.Atoi(f[1])
-	return ppid, err == nil
-}
-
-// processGroupMembers lists live or zombie processes in group pgid.
-func processGroupMembers(t testing.TB, pgid int) []int {
-	t.Helper()
-	entries, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(raw)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) > 2 && f[2] == strconv.Itoa(pgid) {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
+func children() []int { return proc.Children(os.Getpid()) }
 
 func openFDs(t testing.TB) int {
 	t.Helper()
-	n, _, err := countDescriptors("/proc/self/fd")
+	fds, err := proc.Descriptors(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return len(fds)
 }
 
 // eventually polls cond until it holds or the timeout passes; it is for state that settles
@@ -260,9 +201,7 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() (b
 	}
 }
 
-func noChildren(t testing.TB) func() (bool, string) {
-	return func() (bool, string) {
-		c := children(t)
-		return len(c) == 0, fmt.Sprintf("children %v", c)
-	}
+func noChildren() (bool, string) {
+	c := children()
+	return len(c) == 0, fmt.Sprintf("children %v", c)
 }

@@ -10,10 +10,14 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"flavors/site/render"
+	"flavors/site/run"
+	"flavors/site/scenario"
 )
 
 // The run protocol. The page opens one websocket per chapter page (/ws) and sends small
-// JSON messages; the site answers with events (event.go).
+// JSON messages; the site answers with events (site/run/event.go).
 //
 //	{"type":"run", "chapter":"single-threaded-blocking", "mode":"blocking",
 //	 "options":{"clients":3,"slow":true}}                  start the chapter's scenario
@@ -26,11 +30,11 @@ import (
 // book; the site then uses its own copies, so nothing the page sends reaches a command line,
 // an environment or a path.
 type pageMessage struct {
-	Type    string     `json:"type"`
-	Chapter string     `json:"chapter"`
-	Mode    string     `json:"mode"`
-	Options runOptions `json:"options"`
-	Line    string     `json:"line"`
+	Type    string      `json:"type"`
+	Chapter string      `json:"chapter"`
+	Mode    string      `json:"mode"`
+	Options run.Options `json:"options"`
+	Line    string      `json:"line"`
 }
 
 const (
@@ -50,7 +54,7 @@ type session struct {
 	wrote  chan struct{} // closed when the writer is done with the socket
 
 	mu  sync.Mutex
-	run *run
+	run *run.Run
 }
 
 func (s *site) handleSocket(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +67,7 @@ func (s *site) handleSocket(w http.ResponseWriter, r *http.Request) {
 	ss := &session{site: s, conn: conn, ctx: ctx, cancel: cancel,
 		out: make(chan []byte, outQueue), quit: make(chan struct{}), wrote: make(chan struct{})}
 	if !s.sessions.add(ss) {
-		cancel(errShutdown)
+		cancel(run.ErrShutdown)
 	}
 	defer s.sessions.remove(ss)
 	go ss.writeLoop()
@@ -98,28 +102,28 @@ func (ss *session) handle(m pageMessage) {
 		ss.startRun(m, nil)
 	case "stop":
 		if rn := ss.current(); rn != nil {
-			rn.stop(errStopped)
+			rn.Stop(run.ErrStopped)
 		}
 	case "console":
 		if rn := ss.current(); rn != nil {
-			rn.consoleCommand(m.Line)
+			rn.Console(m.Line)
 			return
 		}
-		ss.startRun(m, consoleScenario)
+		ss.startRun(m, scenario.Console)
 	default:
 		ss.refuse("unknown message type")
 	}
 }
 
 // current is the session's run while it is going.
-func (ss *session) current() *run {
+func (ss *session) current() *run.Run {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.run == nil {
 		return nil
 	}
 	select {
-	case <-ss.run.done:
+	case <-ss.run.Done():
 		return nil
 	default:
 		return ss.run
@@ -128,27 +132,27 @@ func (ss *session) current() *run {
 
 // startRun starts the chapter's scenario (or scen, for the console) on a mode the chapter
 // offers.
-func (ss *session) startRun(m pageMessage, scen *scenario) {
+func (ss *session) startRun(m pageMessage, scen *run.Scenario) {
 	if ss.current() != nil {
 		ss.refuse("a run is already going on this page; press Stop first")
 		return
 	}
-	b, err := loadBook(ss.site.root)
+	b, err := render.Load(ss.site.root)
 	if err != nil {
 		ss.refuse(err.Error())
 		return
 	}
-	c := b.bySlug(m.Chapter)
+	c := b.BySlug(m.Chapter)
 	if c == nil {
 		ss.refuse("no such chapter")
 		return
 	}
-	chapterScen, modes, err := runnable(b, c)
+	chapterScen, err := runnable(c)
 	if err != nil || chapterScen == nil {
 		ss.refuse("this chapter has nothing to run")
 		return
 	}
-	i := slices.Index(modes, m.Mode)
+	i := slices.Index(c.Servers, m.Mode)
 	if m.Mode == "" {
 		i = 0
 	}
@@ -156,17 +160,20 @@ func (ss *session) startRun(m pageMessage, scen *scenario) {
 		ss.refuse("this chapter does not run that server")
 		return
 	}
-	if scen == nil {
-		scen = chapterScen
-	} else if !chapterScen.Console {
-		ss.refuse("this chapter's server does not speak the book's protocol: no console here")
-		return
+	mode := c.Servers[i]
+	spec := run.Spec{Mode: mode, Scenario: chapterScen, Watch: c.Watch(mode)}
+	if scen != nil {
+		if !chapterScen.Console {
+			ss.refuse("this chapter's server does not speak the book's protocol: no console here")
+			return
+		}
+		spec.Scenario, spec.Watch = scen, scenario.ConsoleWatch
 	}
-	opts := scen.options(m.Options)
-	if scen == consoleScenario {
-		opts.ConsoleLine = m.Line
+	spec.Options = spec.Scenario.Options(m.Options)
+	if scen == scenario.Console {
+		spec.Options.ConsoleLine = m.Line
 	}
-	rn, err := ss.site.runner.startRun(ss.ctx, modes[i], scen, opts, ss.send)
+	rn, err := ss.site.runner.Start(ss.ctx, spec, ss.send)
 	if err != nil {
 		ss.refuse(err.Error())
 		return
@@ -176,11 +183,11 @@ func (ss *session) startRun(m pageMessage, scen *scenario) {
 	ss.mu.Unlock()
 }
 
-func (ss *session) refuse(text string) { ss.send(event{Type: "error", Text: text}) }
+func (ss *session) refuse(text string) { ss.send(run.Event{Type: "error", Text: text}) }
 
 // send queues an event for the page. A page that cannot keep up is cut off rather than
 // slowing the run (its timings would lie) or growing the site's memory.
-func (ss *session) send(e event) {
+func (ss *session) send(e run.Event) {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return
@@ -227,8 +234,8 @@ func (ss *session) write(data []byte) error {
 
 func (ss *session) closeFrame() {
 	code, text := websocket.CloseNormalClosure, ""
-	if errors.Is(context.Cause(ss.ctx), errShutdown) {
-		code, text = websocket.CloseGoingAway, errShutdown.Error()
+	if errors.Is(context.Cause(ss.ctx), run.ErrShutdown) {
+		code, text = websocket.CloseGoingAway, run.ErrShutdown.Error()
 	}
 	_ = ss.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text),
 		time.Now().Add(time.Second))
@@ -236,12 +243,12 @@ func (ss *session) closeFrame() {
 
 // close ends the session: its run is killed and reaped first, then the socket goes.
 func (ss *session) close() {
-	ss.cancel(errPageClosed)
+	ss.cancel(run.ErrPageClosed)
 	ss.mu.Lock()
 	rn := ss.run
 	ss.mu.Unlock()
 	if rn != nil {
-		<-rn.done
+		<-rn.Done()
 	}
 	close(ss.quit)
 	<-ss.wrote
@@ -287,7 +294,7 @@ func (s *sessions) shutdown() {
 	s.mu.Lock()
 	s.closed = true
 	for ss := range s.open {
-		ss.cancel(errShutdown)
+		ss.cancel(run.ErrShutdown)
 	}
 	s.mu.Unlock()
 	s.wg.Wait()

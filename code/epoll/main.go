@@ -9,10 +9,10 @@ import (
 	"flag"
 	"log"
 	"runtime"
-	"time"
 
 	"flavors/code/eventloop"
 	"flavors/code/kv"
+	"flavors/code/kvloop"
 	"flavors/code/loopstats"
 	"flavors/code/sock"
 )
@@ -27,152 +27,18 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s, err := newServer(listener, kv.NewStore(), *idle)
+	s, err := kvloop.New(kv.NewStore(), *idle)
+	if err == nil {
+		err = s.Loop.Add(listener.FD, eventloop.Readable, s.Accept(listener), nil)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
 	if *stats {
-		loopstats.PrintEverySecond(s.waits, s.events)
+		loopstats.PrintEverySecond(s.Waits, s.Events)
 	}
 	kv.Announce(hostport)
 	runtime.LockOSThread() // one thread, as in every server since busy wait
 	kv.SpareP()
-	log.Fatal(s.loop.Run())
-}
-
-type server struct {
-	loop     *eventloop.Loop
-	listener *sock.Listener
-	store    *kv.Store
-	conns    []*conn       // indexed by descriptor
-	buf      []byte        // one read buffer for all: a read is fed to its session before the next
-	idle     time.Duration // close a connection that makes no progress for this long; 0: never
-
-	// The handlers, made once: a method value made at each Add would allocate.
-	onReadable, onWritable eventloop.Handler
-
-	waits  *loopstats.Counter // epoll_wait calls
-	events *loopstats.Counter // events they returned
-}
-
-// conn is a connection and, with an idle timeout, the timer that checks it.
-type conn struct {
-	*sock.Conn
-	idleTimer *eventloop.Timer
-}
-
-func newServer(l *sock.Listener, store *kv.Store, idle time.Duration) (*server, error) {
-	loop, err := eventloop.New()
-	if err != nil {
-		return nil, err
-	}
-	s := &server{
-		loop:     loop,
-		listener: l,
-		store:    store,
-		buf:      make([]byte, kv.ReadBufferSize),
-		idle:     idle,
-		waits:    loopstats.NewCounter("epoll_wait"),
-		events:   loopstats.NewCounter("events"),
-	}
-	s.onReadable, s.onWritable = s.readable, s.writable
-	loop.AfterWait = func(n int) {
-		s.waits.Add(1)
-		s.events.Add(n)
-	}
-	return s, loop.Add(l.FD, eventloop.Readable, s.acceptable, nil)
-}
-
-// acceptable takes every waiting connection: one wake-up for a whole burst.
-func (s *server) acceptable(int, eventloop.Mask) {
-	s.listener.AcceptAll(s.open)
-}
-
-func (s *server) open(fd int) {
-	c := &conn{Conn: sock.NewConn(fd, kv.NewSession(s.store))}
-	if err := s.loop.Add(fd, eventloop.Readable, s.onReadable, s.onWritable); err != nil {
-		c.Close(err)
-		return
-	}
-	if fd >= len(s.conns) {
-		s.conns = append(s.conns, make([]*conn, fd+1-len(s.conns))...)
-	}
-	s.conns[fd] = c
-	if s.idle > 0 {
-		c.KeepTime(s.loop.Now)
-		c.idleTimer = s.loop.AddTimer(s.loop.Now().Add(s.idle), func() { s.checkIdle(c) })
-	}
-}
-
-// checkIdle runs when c's idle timer is due: it closes c if c made no progress for the
-// whole timeout, and otherwise sets the timer for the deadline its last progress gives.
-func (s *server) checkIdle(c *conn) {
-	due := c.LastProgress().Add(s.idle)
-	if due.After(s.loop.Now()) {
-		s.loop.ResetTimer(c.idleTimer, due)
-		return
-	}
-	s.close(c, kv.ErrIdle)
-}
-
-// readable reads once, feeds, and answers at once.
-//
-// Once, because the loop is level-triggered: what is left in the socket makes the next wait
-// return at once, after the other ready connections have had their turn. With a 64 KiB
-// buffer one read nearly always takes everything anyway, and reading again until EAGAIN
-// would cost a system call that finds nothing.
-//
-// At once, because right after a request the socket's send buffer is almost surely empty:
-// waiting for EPOLLOUT first would cost an epoll_ctl and another wake-up per request.
-func (s *server) readable(fd int, ready eventloop.Mask) {
-	c := s.conns[fd]
-	n, err := c.Receive(s.buf)
-	if err == nil && ready&eventloop.PeerClosed != 0 && n < len(s.buf) {
-		// The FIN came after everything this read took: reading again would
-		// only return 0.
-		c.EndInput()
-	}
-	if err == nil {
-		_, err = c.Flush()
-	}
-	s.settle(c, err)
-}
-
-// writable writes what an earlier Flush could not.
-func (s *server) writable(fd int, _ eventloop.Mask) {
-	c := s.conns[fd]
-	_, err := c.Flush()
-	s.settle(c, err)
-}
-
-// settle closes c if it is over; otherwise it asks the loop for exactly the readiness c can
-// use now. Readable while the peer may still send. Writable only while responses wait: a
-// level-triggered EPOLLOUT on a socket with room in its buffer would end every wait at once.
-func (s *server) settle(c *conn, err error) {
-	if err != nil || c.Done() {
-		s.close(c, err)
-		return
-	}
-	var want eventloop.Mask
-	if c.WantsRead() {
-		want |= eventloop.Readable
-	}
-	if c.WantsWrite() {
-		want |= eventloop.Writable
-	}
-	if err := s.loop.SetInterest(c.FD, want); err != nil {
-		s.close(c, err)
-	}
-}
-
-// close takes c out of the loop, then closes it. The other order would leave the
-// registration behind if the socket were still open elsewhere (a dup, a forked child), and
-// events for a descriptor number the next accept may hand out again.
-func (s *server) close(c *conn, err error) {
-	s.loop.Remove(c.FD)
-	s.conns[c.FD] = nil
-	if c.idleTimer != nil {
-		s.loop.StopTimer(c.idleTimer)
-	}
-	c.Close(err)
+	log.Fatal(s.Loop.Run())
 }

@@ -39,6 +39,7 @@ type Loop struct {
 	fired   []event   // what the last wait reported, like ae's fired array
 	timers  timerHeap // time events, the nearest first
 	now     time.Time // read once per wake-up, when first asked for; zero until then
+	waits   uint64    // waits so far: the batch being dispatched is number waits
 	stopped bool
 
 	// AfterWait, if set, is called after every wait with the number of events it
@@ -49,6 +50,7 @@ type Loop struct {
 // file is what the loop knows about one descriptor.
 type file struct {
 	added      bool
+	since      uint64 // the wait after which it was added: no report of that batch is its
 	interest   Mask
 	onReadable Handler
 	onWritable Handler
@@ -91,7 +93,7 @@ func (l *Loop) Add(fd int, interest Mask, onReadable, onWritable Handler) error 
 	if fd >= len(l.files) {
 		l.files = append(l.files, make([]file, fd+1-len(l.files))...)
 	}
-	l.files[fd] = file{added: true, interest: interest, onReadable: onReadable, onWritable: onWritable}
+	l.files[fd] = file{added: true, since: l.waits, interest: interest, onReadable: onReadable, onWritable: onWritable}
 	return nil
 }
 
@@ -134,6 +136,7 @@ func (l *Loop) Run() error {
 	l.stopped = false
 	for !l.stopped {
 		n, err := l.wait(l.fired, l.untilNextTimer())
+		l.waits++
 		l.now = time.Time{} // a new wake-up: Now reads the clock again
 		if err == unix.EINTR {
 			// A signal handler ran on this thread: Go preempts goroutines with
@@ -157,9 +160,13 @@ func (l *Loop) Run() error {
 
 // dispatch calls the handlers ev is for. Each is checked against the current interest, not
 // the one at wait time: an earlier handler in the same batch may have changed it, or
-// removed the descriptor.
+// removed the descriptor, or removed it and registered a new one under the same number
+// (since == waits), which no report of this batch can be about.
 func (l *Loop) dispatch(ev event) {
 	f := &l.files[ev.fd]
+	if f.since == l.waits {
+		return
+	}
 	if f.interest&ev.ready&Readable != 0 {
 		f.onReadable(ev.fd, ev.ready)
 	}

@@ -3,17 +3,16 @@
 package main
 
 import (
-	"bufio"
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"flavors/code/kv/conformance"
 )
 
 // observed is a listener that reports, in order, each connection it accepts and each
@@ -117,27 +116,9 @@ func TestConcurrentServerAnswersTheSecondClientFirst(t *testing.T) {
 }
 
 func TestHelloAnswersHTTP(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "hello")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
-	if err != nil || !ok {
-		t.Fatalf("first line %q, err %v; want listening on HOST:PORT", line, err)
-	}
-
+	srv := conformance.StartMode(t, "hello")
 	client := http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get("http://" + addr + "/")
+	resp, err := client.Get("http://" + srv.Addr + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,15 +128,8 @@ func TestHelloAnswersHTTP(t *testing.T) {
 		t.Errorf("got %d %q, want 200 \"Hello, World!\\n\"", resp.StatusCode, body)
 	}
 
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("after SIGTERM: %v, want exit status 0", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Error("still running 10 s after SIGTERM")
+	srv.Signal(syscall.SIGTERM)
+	if state := srv.Exited(t); !state.Success() {
+		t.Errorf("after SIGTERM: %v, want exit status 0", state)
 	}
 }

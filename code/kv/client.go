@@ -9,8 +9,6 @@ import (
 	"net"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"flavors/code/kv/kvpb"
 )
 
@@ -114,7 +112,7 @@ func (c *Client) Receive() (*kvpb.KeyValueMessage, error) {
 	}
 	c.body = body
 	resp := new(kvpb.KeyValueMessage)
-	if err := proto.Unmarshal(body, resp); err != nil {
+	if err := decodeMessage(body, resp); err != nil {
 		return nil, fmt.Errorf("kv: undecodable response: %w", err)
 	}
 	return resp, nil

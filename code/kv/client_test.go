@@ -15,23 +15,9 @@ import (
 	"flavors/code/kv/kvtest"
 )
 
-// dial connects with a deadline, so a test that goes wrong fails instead of
-// hanging.
-func dial(t *testing.T, addr string) *kv.Client {
-	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.SetDeadline(time.Now().Add(time.Minute))
-	c := kv.NewClient(conn)
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 func TestClientPutGet(t *testing.T) {
 	addr := kvtest.Serve(t)
-	a, b := dial(t, addr), dial(t, addr)
+	a, b := kvtest.Dial(t, addr), kvtest.Dial(t, addr)
 	if err := a.Put("k", "v"); err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +30,7 @@ func TestClientPutGet(t *testing.T) {
 }
 
 func TestClientPipelining(t *testing.T) {
-	c := dial(t, kvtest.Serve(t))
+	c := kvtest.Dial(t, kvtest.Serve(t))
 	keys := []string{"a", "b", "c", "d"}
 	for _, k := range keys {
 		if err := c.Send(&kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Key: k, Value: k + k}); err != nil {
@@ -67,7 +53,7 @@ func TestClientPipelining(t *testing.T) {
 }
 
 func TestClientRefusesUnsendable(t *testing.T) {
-	c := dial(t, kvtest.Serve(t))
+	c := kvtest.Dial(t, kvtest.Serve(t))
 	if err := c.Put("k", strings.Repeat("v", kv.MaxFrame)); !errors.Is(err, kv.ErrFrameTooLarge) {
 		t.Fatalf("oversize put: err %v, want ErrFrameTooLarge", err)
 	}
@@ -109,14 +95,14 @@ func fakeServer(t *testing.T, reply *kvpb.KeyValueMessage) string {
 }
 
 func TestClientPutNotOk(t *testing.T) {
-	c := dial(t, fakeServer(t, &kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Status: notOk}))
+	c := kvtest.Dial(t, fakeServer(t, &kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Status: notOk}))
 	if err := c.Put("k", "v"); !errors.Is(err, kv.ErrNotOk) {
 		t.Fatalf("err %v, want ErrNotOk", err)
 	}
 }
 
 func TestClientWrongKind(t *testing.T) {
-	c := dial(t, fakeServer(t, &kvpb.KeyValueMessage{Kind: 7}))
+	c := kvtest.Dial(t, fakeServer(t, &kvpb.KeyValueMessage{Kind: 7}))
 	if err := c.Put("k", "v"); err == nil {
 		t.Fatal("put accepted a kind 7 answer")
 	}

@@ -10,8 +10,6 @@ import (
 	"errors"
 	"io"
 
-	"google.golang.org/protobuf/proto"
-
 	"flavors/code/kv/kvpb"
 )
 
@@ -45,15 +43,21 @@ func AppendFrame(dst []byte, m *kvpb.KeyValueMessage) []byte {
 	return out
 }
 
-// appendFrame encodes m straight into dst behind a reserved header, then
-// fills the header in, so a frame costs no buffer of its own.
+// appendFrame is AppendFrame, saying why a message cannot be sent.
 func appendFrame(dst []byte, m *kvpb.KeyValueMessage) ([]byte, error) {
+	if !validStrings(m) {
+		return dst, errNotUTF8
+	}
+	return appendValidFrame(dst, m)
+}
+
+// appendValidFrame encodes m straight into dst behind a reserved header, then
+// fills the header in, so a frame costs no buffer of its own. m's strings must
+// be UTF-8: a server's answers are made of strings checked when they arrived.
+func appendValidFrame(dst []byte, m *kvpb.KeyValueMessage) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0)
-	dst, err := proto.MarshalOptions{}.MarshalAppend(dst, m)
-	if err != nil {
-		return dst[:start], err
-	}
+	dst = appendMessage(dst, m)
 	n := len(dst) - start - headerLen
 	if n > MaxFrame {
 		return dst[:start], ErrFrameTooLarge

@@ -4,7 +4,6 @@ package kv
 
 import (
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	"flavors/code/kv/kvpb"
 )
@@ -20,15 +19,15 @@ func Handle(dst []byte, s *Store, body []byte) []byte {
 // Session can reuse its own and a request costs only the strings in it.
 func handle(dst []byte, s *Store, body []byte, req, resp *kvpb.KeyValueMessage) []byte {
 	resp.Reset()
-	if err := proto.Unmarshal(body, req); err != nil {
+	if err := decodeMessage(body, req); err != nil {
 		resp.Status = kvpb.Status_NotOk
-		return AppendFrame(dst, resp)
+		return appendAnswer(dst, resp)
 	}
 	if req.Session != "" && req.Seq > 0 {
 		return s.sessions.handle(dst, s, req, resp) // exactly once: Reliable delivery
 	}
 	apply(s, req, resp)
-	return AppendFrame(dst, resp)
+	return appendAnswer(dst, resp)
 }
 
 // apply carries out one decoded request and fills in its answer.
@@ -56,6 +55,17 @@ func apply(s *Store, req, resp *kvpb.KeyValueMessage) {
 		resp.Kind = req.Kind
 		resp.Status = kvpb.Status_NotOk
 	}
+}
+
+// appendAnswer frames resp without checking its strings again: they are the
+// request's, or the store's, and were UTF-8 when they arrived. It always fits
+// in MaxFrame (maxValueLen sees to that).
+func appendAnswer(dst []byte, resp *kvpb.KeyValueMessage) []byte {
+	out, err := appendValidFrame(dst, resp)
+	if err != nil {
+		return dst
+	}
+	return out
 }
 
 // maxValueLen is the longest value key may hold and still be answered in one

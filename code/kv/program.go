@@ -6,8 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -32,6 +34,18 @@ var ErrIdle = errors.New("no progress within the idle timeout")
 // is the only thing a server prints on standard output.
 func Announce(hostport string) {
 	fmt.Fprintf(os.Stdout, "listening on %s\n", hostport)
+}
+
+// ParseAnnouncement reads the line Announce prints (without its newline) and
+// returns the address in it. A port of 0 is refused: the line must name the
+// port the server actually got.
+func ParseAnnouncement(line string) (string, error) {
+	hostport, ok := strings.CutPrefix(line, "listening on ")
+	host, port, err := net.SplitHostPort(hostport)
+	if !ok || err != nil || host == "" || port == "0" {
+		return "", fmt.Errorf("%q is not \"listening on HOST:PORT\" with the real port", line)
+	}
+	return hostport, nil
 }
 
 // ExitOnSignal makes SIGINT and SIGTERM end the process at once with status

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -38,6 +39,20 @@ func TestAnnounce(t *testing.T) {
 	got, _ := io.ReadAll(r)
 	if string(got) != "listening on 127.0.0.1:1234\n" {
 		t.Fatalf("Announce printed %q", got)
+	}
+	if addr, err := kv.ParseAnnouncement(strings.TrimSuffix(string(got), "\n")); addr != "127.0.0.1:1234" || err != nil {
+		t.Fatalf("ParseAnnouncement of what Announce printed: %q, %v", addr, err)
+	}
+}
+
+func TestParseAnnouncementRefuses(t *testing.T) {
+	for _, line := range []string{
+		"", "listening on", "listening on 127.0.0.1", "listening on 127.0.0.1:0",
+		"listening on :7070", "Listening on 127.0.0.1:7070", "serving 127.0.0.1:7070",
+	} {
+		if addr, err := kv.ParseAnnouncement(line); err == nil {
+			t.Errorf("ParseAnnouncement(%q) = %q, want an error", line, addr)
+		}
 	}
 }
 

@@ -13,6 +13,11 @@ import (
 // enough for a pipelining client's burst in one system call.
 const ReadBufferSize = 64 << 10
 
+// firstReadBuffer is what a blocking loop reads into at first. It holds a
+// buffer for every connection it waits on, idle ones too, so it starts small
+// and doubles, up to ReadBufferSize, only while reads fill it.
+const firstReadBuffer = 4 << 10
+
 // Stream is a connection as a blocking server sees it.
 type Stream interface {
 	io.ReadWriteCloser
@@ -26,7 +31,7 @@ type Stream interface {
 func Serve(conn Stream, store *Store, idle time.Duration) error {
 	defer conn.Close()
 	session := NewSession(store)
-	buf := make([]byte, ReadBufferSize)
+	buf := make([]byte, firstReadBuffer)
 	lastProgress := time.Now()
 	var readErr error
 	for {
@@ -61,6 +66,9 @@ func Serve(conn Stream, store *Store, idle time.Duration) error {
 		session.Feed(buf[:n])
 		if session.Handled() != before && idle > 0 {
 			lastProgress = time.Now()
+		}
+		if n == len(buf) && len(buf) < ReadBufferSize {
+			buf = make([]byte, 2*len(buf))
 		}
 	}
 }

@@ -283,6 +283,16 @@ func TestSessionAllocations(t *testing.T) {
 			t.Errorf("split at %d: %v allocations per get, want at most 1", split, allocs)
 		}
 	}
+	short := frames(t, &kvpb.KeyValueMessage{Kind: kv.Get, Key: "k"})
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := s.Feed(short); err != nil {
+			t.Fatal(err)
+		}
+		s.Written(len(s.Output()))
+	})
+	if allocs != 0 {
+		t.Errorf("a get of a one-byte key: %v allocations, want none", allocs)
+	}
 }
 
 // BenchmarkSessionGets measures the protocol work of a server without its

@@ -41,13 +41,13 @@ func TestBlindRetryAppliesTwice(t *testing.T) {
 	server := kvtest.Serve(t)
 	p := behindProxy(t, server)
 	p.CutAfter(faultproxy.Down, 0, faultproxy.RST) // the answer dies at the proxy
-	if err := dial(t, p.Addr()).Append("k", "x"); err == nil {
+	if err := kvtest.Dial(t, p.Addr()).Append("k", "x"); err == nil {
 		t.Fatal("the append's answer came through a cut wire")
 	}
-	if err := dial(t, p.Addr()).Append("k", "x"); err != nil { // the blind retry
+	if err := kvtest.Dial(t, p.Addr()).Append("k", "x"); err != nil { // the blind retry
 		t.Fatal(err)
 	}
-	if v, _ := dial(t, server).Get("k"); v != "xx" {
+	if v, _ := kvtest.Dial(t, server).Get("k"); v != "xx" {
 		t.Fatalf("k = %q; the blind retry was expected to apply the append twice", v)
 	}
 }
@@ -64,7 +64,7 @@ func TestSessionClientThroughALostAnswer(t *testing.T) {
 	if err != nil || m.Kind != kv.Append || m.Status != kvpb.Status_Ok || m.Seq != 1 || m.Session != c.ID() {
 		t.Fatalf("answer %v, %v", m, err)
 	}
-	if v, _ := dial(t, server).Get("k"); v != "x" {
+	if v, _ := kvtest.Dial(t, server).Get("k"); v != "x" {
 		t.Fatalf("k = %q, want x: applied once", v)
 	}
 	if s := c.Stats(); s.Connects != 2 || s.Resent != 1 {
@@ -116,7 +116,7 @@ func TestSessionClientAfterARestart(t *testing.T) {
 	if _, err := c.Submit(&kvpb.KeyValueMessage{Kind: kv.Get, Key: "k"}); !errors.Is(err, kv.ErrSessionUnknown) {
 		t.Fatalf("Submit after SessionUnknown: %v", err)
 	}
-	if v, err := dial(t, restarted).Get("k"); !errors.Is(err, kv.ErrNotFound) {
+	if v, err := kvtest.Dial(t, restarted).Get("k"); !errors.Is(err, kv.ErrNotFound) {
 		t.Fatalf("the restarted server has k = %q: a request of a session it did not know was applied", v)
 	}
 }
@@ -206,7 +206,7 @@ func TestSessionClientRefusesTooLarge(t *testing.T) {
 func TestSessionClientAfterRefusals(t *testing.T) {
 	server := kvtest.Serve(t)
 	big := strings.Repeat("v", kv.MaxFrame-100)
-	if err := dial(t, server).Put("big", big); err != nil {
+	if err := kvtest.Dial(t, server).Put("big", big); err != nil {
 		t.Fatal(err)
 	}
 	c := sessionClient(t, server, 16)

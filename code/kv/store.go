@@ -2,47 +2,77 @@
 
 package kv
 
-import "sync"
+import (
+	"hash/maphash"
+	"sync"
 
-// Store is the map every connection shares; safe for concurrent use.
-// Readers share the lock, so gets on many connections do not queue behind
-// each other; a put waits only for the gets in progress.
+	"golang.org/x/sys/cpu"
+)
+
+// shardCount is how many parts the map is split into, each with a lock of its own.
+const shardCount = 64
+
+// Store is the map every connection shares; safe for concurrent use. A key's
+// shard is chosen by a hash of the key, so threads working on different keys
+// seldom wait for each other.
 type Store struct {
-	mu sync.RWMutex
-	m  map[string]string
+	seed   maphash.Seed
+	shards [shardCount]shard
 
 	// Clients that must apply each request exactly once across reconnects:
 	// the Reliable delivery chapter. Requests without a session never touch it.
 	sessions sessionTable
 }
 
+// shard is one part of the store. Readers share its lock, so gets do not
+// queue behind each other; a put waits only for the gets in progress. The
+// padding gives each shard's lock a cache line of its own: two locks on one
+// line would make the cores that take them fight over the line as if over one
+// lock.
+type shard struct {
+	mu sync.RWMutex
+	m  map[string]string
+	_  cpu.CacheLinePad
+}
+
 func NewStore() *Store {
-	return &Store{m: make(map[string]string)}
+	s := &Store{seed: maphash.MakeSeed()}
+	for i := range s.shards {
+		s.shards[i].m = make(map[string]string)
+	}
+	return s
+}
+
+func (s *Store) shard(key string) *shard {
+	return &s.shards[maphash.String(s.seed, key)%shardCount]
 }
 
 func (s *Store) Get(key string) (string, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	v, ok := s.m[key]
+	sh := s.shard(key)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	v, ok := sh.m[key]
 	return v, ok
 }
 
 func (s *Store) Put(key, value string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[key] = value
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.m[key] = value
 }
 
 // Append adds suffix to the end of key's value (a key never put counts as
 // empty), unless the result would be longer than maxLen; it reports whether
 // it did.
 func (s *Store) Append(key, suffix string, maxLen int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.m[key]
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	old := sh.m[key]
 	if len(old)+len(suffix) > maxLen {
 		return false
 	}
-	s.m[key] = old + suffix
+	sh.m[key] = old + suffix
 	return true
 }

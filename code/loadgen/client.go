@@ -24,8 +24,18 @@ const (
 // sentRequest is what a client remembers of a request until its answer arrives: answers come
 // back in request order, so a FIFO of these pairs every answer with its request.
 type sentRequest struct {
-	at   time.Time
-	want uint32 // the kind an Ok answer carries
+	at       time.Time // when it was sent, or with a Rate, when the schedule said to send it
+	want     uint32    // the kind an Ok answer carries
+	measured bool      // with a Rate: its slot lies in the measured window
+}
+
+// window holds the measured window's bounds, in Unix nanoseconds, stored before the phase
+// changes; end is 0 until the window closes.
+type window struct{ start, end atomic.Int64 }
+
+func (w *window) holds(t time.Time) bool {
+	start, end := w.start.Load(), w.end.Load()
+	return start != 0 && t.UnixNano() >= start && (end == 0 || t.UnixNano() < end)
 }
 
 // A client is one connection that keeps up to depth requests in flight.
@@ -40,24 +50,34 @@ type client struct {
 
 	frames   *requestFrames
 	getRatio float64
-	interval time.Duration // > 0: send one request per interval, one at a time
-	next     time.Time
 	rng      *rand.Rand
 
-	latency  *Histogram
-	answers  atomic.Int64 // answers in the measured phase
-	failures atomic.Int64 // wrong answers and requests never answered
-	all      atomic.Int64 // answers in every phase
-	err      error        // why the connection broke, if it did
+	// With a Rate, the client's schedule: a slot every interval from first.
+	interval time.Duration
+	offset   time.Duration // where this client's slots fall within an interval
+	first    time.Time
+	next     time.Time
+
+	latency     *Histogram
+	answers     atomic.Int64 // answers in the measured phase
+	failures    atomic.Int64 // wrong answers and requests never answered
+	all         atomic.Int64 // answers in every phase
+	slotAnswers int64        // with a Rate: answers to requests whose slot was in the window
+	err         error        // why the connection broke, if it did
 }
 
-func newClient(conn net.Conn, cfg Config, frames *requestFrames, seed uint64) *client {
+// newClient makes the i-th of cfg.Conns clients. With a Rate, the connections share it:
+// each sends every Conns/Rate seconds, their slots staggered so that together they send at
+// an even pace, not in bursts of Conns.
+func newClient(conn net.Conn, cfg Config, frames *requestFrames, i int) *client {
 	depth := cfg.Depth
-	var interval time.Duration
+	var interval, offset time.Duration
 	if cfg.Rate > 0 {
 		depth = 1
-		interval = time.Duration(float64(time.Second) / cfg.Rate)
+		interval = time.Duration(float64(cfg.Conns) * float64(time.Second) / cfg.Rate)
+		offset = interval * time.Duration(i) / time.Duration(cfg.Conns)
 	}
+	seed := uint64(i) + 1
 	return &client{
 		conn:     conn,
 		in:       bufio.NewReaderSize(conn, 64<<10),
@@ -65,18 +85,35 @@ func newClient(conn net.Conn, cfg Config, frames *requestFrames, seed uint64) *c
 		frames:   frames,
 		getRatio: cfg.GetRatio,
 		interval: interval,
+		offset:   offset,
 		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		latency:  NewHistogram(),
 	}
 }
 
+// reset clears what a client measured and starts its schedule at start: a ramp drives the
+// same clients through many probes.
+func (c *client) reset(start time.Time) {
+	c.latency.Reset()
+	c.answers.Store(0)
+	c.failures.Store(0)
+	c.all.Store(0)
+	c.slotAnswers = 0
+	c.first = start.Add(c.offset)
+	c.next = c.first
+}
+
 // run sends and reads until the phase is stopping and nothing is in flight. Answers already
 // buffered are read before topping up, so the replacements go out together in one write: a
 // client with depth 16 writes a batch, not sixteen frames one by one.
-func (c *client) run(phase *atomic.Int32) {
+func (c *client) run(phase *atomic.Int32, w *window) {
+	if c.interval > 0 {
+		c.runPaced(phase, w)
+		return
+	}
 	for {
 		if phase.Load() != stopping {
-			if err := c.topUp(phase); err != nil {
+			if err := c.topUp(); err != nil {
 				c.fail(err)
 				return
 			}
@@ -96,41 +133,27 @@ func (c *client) run(phase *atomic.Int32) {
 	}
 }
 
-func (c *client) topUp(phase *atomic.Int32) error {
-	if c.interval > 0 {
-		if c.inFlight > 0 {
-			return nil
-		}
-		c.waitForSlot()
-		if phase.Load() == stopping {
-			return nil
-		}
-	}
+func (c *client) topUp() error {
 	c.out = c.out[:0]
 	now := time.Now()
 	for c.inFlight < len(c.pending) {
-		key := c.rng.IntN(len(c.frames.gets))
-		if c.rng.Float64() < c.getRatio {
-			c.out = append(c.out, c.frames.gets[key]...)
-			c.push(sentRequest{at: now, want: kv.GetResponse})
-		} else {
-			c.out = append(c.out, c.frames.puts[key]...)
-			c.push(sentRequest{at: now, want: kv.PutOrUpdate})
-		}
+		c.appendRequest(sentRequest{at: now})
 	}
 	_, err := c.conn.Write(c.out)
 	return err
 }
 
-// waitForSlot paces a client that has a rate. A client that fell behind starts again from now
-// rather than sending a burst to catch up.
-func (c *client) waitForSlot() {
-	now := time.Now()
-	if c.next.Before(now) {
-		c.next = now
+// appendRequest adds a random get or put to c.out and remembers it.
+func (c *client) appendRequest(r sentRequest) {
+	key := c.rng.IntN(len(c.frames.gets))
+	if c.rng.Float64() < c.getRatio {
+		c.out = append(c.out, c.frames.gets[key]...)
+		r.want = kv.GetResponse
+	} else {
+		c.out = append(c.out, c.frames.puts[key]...)
+		r.want = kv.PutOrUpdate
 	}
-	time.Sleep(c.next.Sub(now))
-	c.next = c.next.Add(c.interval)
+	c.push(r)
 }
 
 func (c *client) readAnswer(phase *atomic.Int32) error {
@@ -144,8 +167,14 @@ func (c *client) readAnswer(phase *atomic.Int32) error {
 		c.failures.Add(1)
 	}
 	if phase.Load() == measuring {
-		c.latency.Record(time.Since(req.at))
 		c.answers.Add(1)
+		if c.interval == 0 {
+			c.latency.Record(time.Since(req.at))
+		}
+	}
+	if req.measured {
+		c.latency.Record(time.Since(req.at))
+		c.slotAnswers++
 	}
 	c.all.Add(1)
 	return nil
@@ -185,3 +214,58 @@ func (c *client) fail(err error) {
 }
 
 func (c *client) broken() bool { return c.err != nil }
+
+// runPaced sends one request per slot of the client's schedule, one at a time, until the
+// window has closed and every slot in it has been sent and answered (or the grace period
+// ran out, and the read failed). A request whose slot came while the previous answer was
+// still awaited goes out as soon as that answer is in, and its latency counts from its slot,
+// never from when it was sent: the client does not let a stalled server decide which
+// requests get measured.
+func (c *client) runPaced(phase *atomic.Int32, w *window) {
+	slept := false
+	for {
+		if phase.Load() == stopping && !c.next.Before(time.Unix(0, w.end.Load())) {
+			return
+		}
+		if wait := time.Until(c.next); wait > 0 {
+			// In short naps, so that a closed window is noticed however slow the pace.
+			time.Sleep(min(wait, 50*time.Millisecond))
+			slept = true
+			continue
+		}
+		slot := c.next
+		c.next = c.next.Add(c.interval)
+		at := slot
+		if slept {
+			// Nothing held this request back but the client's own timer, which wakes a
+			// little late (Go's timers on Linux, often by most of a millisecond on a busy
+			// machine): that delay is the generator's, not the server's, so the request
+			// counts from when it went out.
+			at = time.Now()
+		}
+		slept = false
+		c.out = c.out[:0]
+		c.appendRequest(sentRequest{at: at, measured: w.holds(slot)})
+		if _, err := c.conn.Write(c.out); err != nil {
+			c.err = err
+			return
+		}
+		if err := c.readAnswer(phase); err != nil {
+			c.err = err
+			return
+		}
+	}
+}
+
+// slotsIn counts the slots of the client's schedule that fall in the window: the requests
+// it was asked to send there, whether or not it managed to.
+func (c *client) slotsIn(w *window) int64 {
+	before := func(t int64) int64 {
+		d := t - c.first.UnixNano()
+		if d <= 0 {
+			return 0
+		}
+		return (d + int64(c.interval) - 1) / int64(c.interval)
+	}
+	return before(w.end.Load()) - before(w.start.Load())
+}

@@ -130,6 +130,9 @@ func TestRunCountsEveryAnswer(t *testing.T) {
 	if !(0 < res.P50 && res.P50 <= res.P99 && res.P99 <= res.P999) {
 		t.Fatalf("percentiles out of order: %v %v %v", res.P50, res.P99, res.P999)
 	}
+	if res.Fewest <= 0 || res.Fewest*4 > res.Requests || res.Most*4 < res.Requests {
+		t.Fatalf("%d answers over 4 connections, the fewest %d and the most %d: impossible", res.Requests, res.Fewest, res.Most)
+	}
 }
 
 func TestRunCountsWrongAnswersAsErrors(t *testing.T) {
@@ -207,6 +210,17 @@ func TestRampHoldsIdleConnections(t *testing.T) {
 	if res.Requests == 0 || res.Errors != 0 {
 		t.Fatalf("probe: %d answers, %d errors", res.Requests, res.Errors)
 	}
+	// A round of churn: the idle connections go, and as many new ones come.
+	ramp.DropIdle()
+	for range 50 {
+		<-srv.closed
+	}
+	if err := ramp.Grow(ctx, 50); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.open.Load(); ramp.Idle() != 50 || got != 52 {
+		t.Fatalf("after churn: held %d, server has %d open; want 50 and 52", ramp.Idle(), got)
+	}
 	ramp.Close()
 	for range 52 {
 		select {
@@ -252,6 +266,55 @@ func TestRampCountsRefusedConnections(t *testing.T) {
 	}
 	if ramp.Idle() != 9 || ramp.Refused() != 21 {
 		t.Fatalf("held %d, refused %d; want 9 and 21", ramp.Idle(), ramp.Refused())
+	}
+}
+
+func TestRampHoldsWaitingConnections(t *testing.T) {
+	store := kv.NewStore()
+	var conns atomic.Int64
+	// A server like a pool of two busy workers: it accepts every connection, serves the
+	// first three (the active client and two idle ones), and leaves the rest unread.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	srv := &testServer{}
+	var mu sync.Mutex
+	var queued []net.Conn // kept, so that no finalizer closes them
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range queued {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if conns.Add(1) > 3 {
+				mu.Lock()
+				queued = append(queued, conn)
+				mu.Unlock()
+				continue
+			}
+			go srv.serve(conn, func(dst, body []byte) []byte { return kv.Handle(dst, store, body) })
+		}
+	}()
+	ctx := context.Background()
+	ramp, err := NewRamp(ctx, Config{Addr: ln.Addr().String(), Conns: 1, Keys: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ramp.Close()
+	if err := ramp.Grow(ctx, 20); err != nil {
+		t.Fatal(err)
+	}
+	if ramp.Idle() != 20 || ramp.Waiting() != 18 || ramp.Refused() != 0 {
+		t.Fatalf("held %d, waiting %d, refused %d; want 20, 18 and 0", ramp.Idle(), ramp.Waiting(), ramp.Refused())
 	}
 }
 

@@ -4,7 +4,9 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -19,7 +21,8 @@ type Ramp struct {
 	cfg     Config
 	frames  *requestFrames
 	active  []*client
-	idle    []net.Conn
+	idle    []net.Conn // held: answered, or waiting
+	waiting int
 	refused int
 }
 
@@ -43,15 +46,20 @@ func NewRamp(ctx context.Context, cfg Config) (*Ramp, error) {
 // Idle is the number of idle connections held open.
 func (r *Ramp) Idle() int { return len(r.idle) }
 
-// Refused counts idle connections the server accepted but closed, or never answered.
+// Waiting counts the idle connections held open that the server accepted but has not
+// answered: clients queued for a worker.
+func (r *Ramp) Waiting() int { return r.waiting }
+
+// Refused counts idle connections the server accepted but closed.
 func (r *Ramp) Refused() int { return r.refused }
 
 // Grow opens idle connections, dialling at most 64 at a time, until n are held. Each one
 // asks one get and waits for the answer, so the server has really taken the connection in
-// (accepted it, given it a thread or registered it) before it counts as held. Grow tries once
-// per missing connection: a server that refuses connections leaves the ramp short, and
-// Refused says by how many. A failed dial (the server is gone, or the client is out of
-// descriptors or ports) stops Grow with that error.
+// (accepted it, given it a thread or registered it) before it counts as held; one still
+// unanswered after the grace period is held as waiting. Grow tries once per missing
+// connection: a server that refuses connections leaves the ramp short, and Refused says by
+// how many. A failed dial (the server is gone, or the client is out of descriptors or ports)
+// stops Grow with that error.
 func (r *Ramp) Grow(ctx context.Context, n int) error {
 	attempts := n - len(r.idle)
 	if attempts <= 0 {
@@ -75,8 +83,12 @@ func (r *Ramp) Grow(ctx context.Context, n int) error {
 		}
 		slots <- struct{}{}
 		wg.Go(func() {
-			defer func() { <-slots }()
-			conn, held, err := r.openIdle(ctx)
+			conn, err := r.dialIdle(ctx)
+			<-slots
+			got := shut
+			if conn != nil {
+				got = r.awaitAnswer(conn)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -84,10 +96,13 @@ func (r *Ramp) Grow(ctx context.Context, n int) error {
 				if dialErr == nil {
 					dialErr = err
 				}
-			case held:
-				r.idle = append(r.idle, conn)
-			default:
+			case got == shut:
 				r.refused++
+			default:
+				r.idle = append(r.idle, conn)
+				if got == queued {
+					r.waiting++
+				}
 			}
 		})
 	}
@@ -98,26 +113,44 @@ func (r *Ramp) Grow(ctx context.Context, n int) error {
 	return ctx.Err()
 }
 
-// openIdle dials one connection and checks that the server answers it. held is false when
-// the server accepted the connection but closed it or did not answer in time.
-func (r *Ramp) openIdle(ctx context.Context) (conn net.Conn, held bool, err error) {
+// dialIdle dials one connection and sends it one get. The connection is nil, with no error,
+// when the server closed it at once.
+func (r *Ramp) dialIdle(ctx context.Context) (net.Conn, error) {
 	var d net.Dialer
-	conn, err = d.DialContext(ctx, "tcp", r.cfg.Addr)
+	conn, err := d.DialContext(ctx, "tcp", r.cfg.Addr)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	conn.SetDeadline(time.Now().Add(r.cfg.Grace))
-	_, err = conn.Write(r.frames.gets[0])
-	var body []byte
-	if err == nil {
-		body, err = kv.ReadFrame(conn, nil)
-	}
-	if err != nil || !answered(body, kv.GetResponse) {
+	if _, err := conn.Write(r.frames.gets[0]); err != nil {
 		conn.Close()
-		return nil, false, nil
+		return nil, nil
+	}
+	return conn, nil
+}
+
+// What became of an idle connection's get.
+type outcome int
+
+const (
+	served outcome = iota
+	queued         // no answer within the grace period, and still open
+	shut           // closed by the server, or answered wrongly; closed here too
+)
+
+// awaitAnswer waits up to the grace period for the answer to dialIdle's get.
+func (r *Ramp) awaitAnswer(conn net.Conn) outcome {
+	body, err := kv.ReadFrame(conn, nil)
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		conn.SetDeadline(time.Time{})
+		return queued
+	case err != nil || !answered(body, kv.GetResponse):
+		conn.Close()
+		return shut
 	}
 	conn.SetDeadline(time.Time{})
-	return conn, true, nil
+	return served
 }
 
 // Probe runs the active clients for d, with no warm-up, and returns what they measured.
@@ -127,11 +160,17 @@ func (r *Ramp) Probe(ctx context.Context, d time.Duration) Result {
 	return drive(ctx, r.active, cfg, nil)
 }
 
-// Close closes every connection the ramp holds.
-func (r *Ramp) Close() {
-	closeClients(r.active)
+// DropIdle closes every idle connection and forgets what was refused, so that Grow can
+// start again: one round of churn, as when clients come and go.
+func (r *Ramp) DropIdle() {
 	for _, c := range r.idle {
 		c.Close()
 	}
-	r.idle = nil
+	r.idle, r.refused = nil, 0
+}
+
+// Close closes every connection the ramp holds.
+func (r *Ramp) Close() {
+	closeClients(r.active)
+	r.DropIdle()
 }

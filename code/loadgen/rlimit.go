@@ -9,8 +9,9 @@ import "golang.org/x/sys/unix"
 // RaiseFileLimit lifts this process's soft limit on open descriptors to its hard limit and
 // returns the soft limit now in force. Every connection is a descriptor, and the soft limit
 // (often 1,024) is only a default: a process may raise it up to the hard limit by itself,
-// while raising the hard limit takes privilege. Go has done this at start-up since 1.19;
-// doing it here says so, and the number is what the c10k ramp can reach.
+// while raising the hard limit takes privilege. Since Go 1.19 package syscall raises it at
+// init to one below the hard limit; doing it here says so, takes the last one too, and the
+// number is what the c10k ramp can reach.
 func RaiseFileLimit() int {
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {

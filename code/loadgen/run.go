@@ -7,6 +7,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -24,7 +25,7 @@ type Config struct {
 	Keys      int           // size of the key space; every key is put once before the run
 	GetRatio  float64       // fraction of requests that are gets; the rest are puts
 	ValueSize int           // bytes in every value put
-	Rate      float64       // requests per second per connection, one at a time; 0: as fast as answered
+	Rate      float64       // requests per second in total, on a fixed schedule (see runPaced); 0: as fast as answered
 	Warmup    time.Duration // sent but not counted: connections, caches and the scheduler settle
 	Duration  time.Duration // the measured window
 	Grace     time.Duration // how long answers still in flight are awaited after the window
@@ -48,16 +49,21 @@ func (c Config) withDefaults() Config {
 
 // Result is what a run measured.
 type Result struct {
-	Requests int64         // answers that arrived in the measured window
-	Errors   int64         // wrong answers, and requests that were never answered
-	Elapsed  time.Duration // length of the measured window
-	Total    int64         // answers over the whole run, preload and warm-up included
-	P50      time.Duration
-	P99      time.Duration
-	P999     time.Duration
-	Err      error // the first connection failure, if any
+	Requests  int64         // answers that arrived in the measured window
+	Scheduled int64         // with a Rate: requests the schedule put in the window
+	Errors    int64         // wrong answers, and requests that were never answered
+	Elapsed   time.Duration // length of the measured window
+	Total     int64         // answers over the whole run, preload and warm-up included
+	P50       time.Duration
+	P99       time.Duration
+	P999      time.Duration
+	// The answers in the window of the connection that got the fewest, and of the one
+	// that got the most: a server can be fast on average by serving a few clients well.
+	Fewest, Most int64
+	Err          error // the first connection failure, if any
 }
 
+// PerSecond is the achieved rate: answers that arrived in the window, per second.
 func (r Result) PerSecond() float64 {
 	if r.Elapsed <= 0 {
 		return 0
@@ -65,9 +71,28 @@ func (r Result) PerSecond() float64 {
 	return float64(r.Requests) / r.Elapsed.Seconds()
 }
 
+// Intended is the rate the schedule asked for (0 without a Rate). Beside PerSecond it
+// shows a server that could not keep up: latencies alone would not.
+func (r Result) Intended() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Scheduled) / r.Elapsed.Seconds()
+}
+
 func (r Result) String() string {
-	return fmt.Sprintf("%.0f req/s  p50 %v  p99 %v  p999 %v  requests %d  errors %d",
-		r.PerSecond(), round(r.P50), round(r.P99), round(r.P999), r.Requests, r.Errors)
+	rate := fmt.Sprintf("%.0f req/s", r.PerSecond())
+	if r.Scheduled > 0 {
+		rate = fmt.Sprintf("%.0f of %.0f req/s", r.PerSecond(), r.Intended())
+	}
+	return fmt.Sprintf("%s  p50 %v  p99 %v  p999 %v  requests %d (%d–%d a connection)  errors %d",
+		rate, round(r.P50), round(r.P99), round(r.P999), r.Requests, r.Fewest, r.Most, r.Errors)
+}
+
+// Line is the one line bin/loadgen ends its output with, for scripts to read.
+func (r Result) Line() string {
+	us := func(d time.Duration) int64 { return d.Microseconds() }
+	return fmt.Sprintf("rps=%.0f p50_us=%d p99_us=%d errors=%d", r.PerSecond(), us(r.P50), us(r.P99), r.Errors)
 }
 
 func round(d time.Duration) time.Duration {
@@ -114,7 +139,7 @@ func dialClients(ctx context.Context, cfg Config, frames *requestFrames) ([]*cli
 			closeClients(clients)
 			return nil, err
 		}
-		clients = append(clients, newClient(conn, cfg, frames, uint64(i)+1))
+		clients = append(clients, newClient(conn, cfg, frames, i))
 	}
 	return clients, nil
 }
@@ -157,25 +182,31 @@ func preload(c *client, frames *requestFrames, grace time.Duration) error {
 // drive runs every client that is not broken through warm-up, the measured window and the
 // drain, and adds up what they measured.
 func drive(ctx context.Context, clients []*client, cfg Config, watch func(Progress)) Result {
-	var phase atomic.Int32
-	var wg sync.WaitGroup
+	var (
+		phase atomic.Int32
+		w     window
+		wg    sync.WaitGroup
+	)
 	live := make([]*client, 0, len(clients))
+	start := time.Now()
 	for _, c := range clients {
 		if c.broken() {
 			continue
 		}
-		c.latency.Reset()
-		c.answers.Store(0)
-		c.failures.Store(0)
-		c.all.Store(0)
+		c.reset(start)
 		live = append(live, c)
-		wg.Go(func() { c.run(&phase) })
+		wg.Go(func() { c.run(&phase, &w) })
+	}
+	if len(live) == 0 {
+		return Result{Err: errors.New("loadgen: every connection is broken")}
 	}
 	if cfg.Warmup > 0 {
 		runPhase(ctx, live, "warm-up", cfg.Warmup, watch)
 	}
+	w.start.Store(time.Now().UnixNano())
 	phase.Store(measuring)
 	elapsed := runPhase(ctx, live, "measuring", cfg.Duration, watch)
+	w.end.Store(time.Now().UnixNano())
 	phase.Store(stopping)
 	report(watch, live, "done", elapsed, 0)
 	deadline := time.Now().Add(cfg.Grace)
@@ -186,7 +217,7 @@ func drive(ctx context.Context, clients []*client, cfg Config, watch func(Progre
 	for _, c := range live {
 		c.conn.SetReadDeadline(time.Time{})
 	}
-	return sum(live, elapsed)
+	return sum(live, elapsed, &w)
 }
 
 // runPhase waits out one phase, reporting progress once a second, and returns how long the
@@ -236,13 +267,26 @@ func count(clients []*client) int64 {
 	return n
 }
 
-func sum(clients []*client, elapsed time.Duration) Result {
+func sum(clients []*client, elapsed time.Duration, w *window) Result {
 	res := Result{Elapsed: elapsed}
 	h := NewHistogram()
+	res.Fewest = -1
 	for _, c := range clients {
-		res.Requests += c.answers.Load()
+		answers := c.answers.Load()
+		res.Requests += answers
+		if res.Fewest < 0 || answers < res.Fewest {
+			res.Fewest = answers
+		}
+		res.Most = max(res.Most, answers)
 		res.Errors += c.failures.Load()
 		res.Total += c.all.Load()
+		if c.interval > 0 {
+			// A slot of the window that got no answer, sent or not, is a request the
+			// server never answered in time: an error, not a request nobody asked for.
+			slots := c.slotsIn(w)
+			res.Scheduled += slots
+			res.Errors += max(0, slots-c.slotAnswers)
+		}
 		h.Merge(c.latency)
 		if res.Err == nil && c.err != nil {
 			res.Err = c.err

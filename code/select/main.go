@@ -25,7 +25,9 @@ type selector struct {
 }
 
 // Wait sleeps in select until the listener or a connection is ready. A signal cuts the sleep
-// short (select is never restarted) and leaves the sets undefined, so they are built again.
+// short (select is never restarted) with EINTR; the sets then come back as they went in, since
+// only a successful call writes its answer over them, but filling them again is cheap and
+// keeps one path.
 func (s *selector) Wait(listener int, conns []*sock.Conn, timeout time.Duration) (int, error) {
 	var limit *unix.Timeval // nil: no limit
 	if timeout >= 0 {

@@ -3,10 +3,7 @@
 package main
 
 import (
-	"errors"
-	"io"
 	"net"
-	"syscall"
 	"testing"
 	"time"
 
@@ -50,7 +47,7 @@ func TestRefusesWhatSelectCannotWatch(t *testing.T) {
 		switch {
 		case err == nil && v == "v":
 			answered++
-		case closedByPeer(err):
+		case conformance.ClosedByPeer(err):
 			refused++
 		default:
 			t.Fatalf("connection %d: got %q, %v; want the value or the connection closed", i, v, err)
@@ -64,12 +61,6 @@ func TestRefusesWhatSelectCannotWatch(t *testing.T) {
 	if v, err := old.Get("k"); err != nil || v != "v" {
 		t.Errorf("the old client, after the refusals: %q, %v", v, err)
 	}
-}
-
-// closedByPeer reports whether err says the other side closed the connection.
-func closedByPeer(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // raiseFileLimit lets this process, and the servers it starts, open filesNeeded descriptors.

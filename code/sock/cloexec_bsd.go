@@ -36,5 +36,6 @@ func acceptConn(fd int, nonblocking bool) (int, error) {
 			return -1, err
 		}
 	}
+	noDelay(conn)
 	return conn, nil
 }

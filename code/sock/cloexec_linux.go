@@ -17,5 +17,6 @@ func acceptConn(fd int, nonblocking bool) (int, error) {
 	if errno != 0 {
 		return -1, errno
 	}
+	noDelay(int(conn))
 	return int(conn), nil
 }

@@ -71,3 +71,9 @@ func WriteAll(fd int, p []byte) (int, error) {
 func Close(fd int) error {
 	return unix.Close(fd)
 }
+
+// noDelay turns Nagle's algorithm off on conn, so that an answer is sent at once rather
+// than held until the client acknowledges the previous one. Failing costs only speed.
+func noDelay(conn int) {
+	unix.SetsockoptInt(conn, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+}

@@ -17,10 +17,14 @@ import (
 // by default the two agree; a smaller value in the file wins.
 const backlog = unix.SOMAXCONN
 
+// An Option sets something on a socket between its creation and its bind, the only moment
+// some options can be set. The many-loops chapter has one.
+type Option func(fd int) error
+
 // Listen opens a TCP socket listening on addr ("host:port"; port 0 picks a free port) and
 // returns its descriptor and the address it really listens on. The descriptor is in blocking
 // mode: accept(2) on it sleeps until a connection arrives.
-func Listen(addr string) (fd int, hostport string, err error) {
+func Listen(addr string, options ...Option) (fd int, hostport string, err error) {
 	sa, err := sockaddr(addr)
 	if err != nil {
 		return -1, "", err
@@ -29,7 +33,7 @@ func Listen(addr string) (fd int, hostport string, err error) {
 	if err != nil {
 		return -1, "", os.NewSyscallError("socket", err)
 	}
-	if err := bindAndListen(fd, sa); err != nil {
+	if err := bindAndListen(fd, sa, options); err != nil {
 		unix.Close(fd)
 		return -1, "", err
 	}
@@ -41,11 +45,16 @@ func Listen(addr string) (fd int, hostport string, err error) {
 	return fd, hostport, nil
 }
 
-func bindAndListen(fd int, sa unix.Sockaddr) error {
+func bindAndListen(fd int, sa unix.Sockaddr, options []Option) error {
 	// A restarted server finds its old connections in TIME_WAIT, still holding the port;
 	// without SO_REUSEADDR, bind fails with EADDRINUSE until they expire.
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return os.NewSyscallError("setsockopt", err)
+	}
+	for _, set := range options {
+		if err := set(fd); err != nil {
+			return err
+		}
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		return os.NewSyscallError("bind", err)

@@ -21,8 +21,8 @@ type Listener struct {
 
 // ListenNonblocking is Listen with the socket switched to non-blocking mode: accept(2) on it
 // never sleeps, it fails with EAGAIN when no connection is waiting.
-func ListenNonblocking(addr string) (*Listener, string, error) {
-	fd, hostport, err := Listen(addr)
+func ListenNonblocking(addr string, options ...Option) (*Listener, string, error) {
+	fd, hostport, err := Listen(addr, options...)
 	if err != nil {
 		return nil, "", err
 	}

@@ -40,6 +40,27 @@ func TestListenReportsTheRealPort(t *testing.T) {
 	Close(conn)
 }
 
+func TestAcceptedConnectionsSendAtOnce(t *testing.T) {
+	fd, hostport, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Close(fd)
+	c, err := net.Dial("tcp", hostport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	conn, err := Accept(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Close(conn)
+	if v, err := unix.GetsockoptInt(conn, unix.IPPROTO_TCP, unix.TCP_NODELAY); err != nil || v == 0 {
+		t.Errorf("TCP_NODELAY on an accepted connection: %d, %v; want it set", v, err)
+	}
+}
+
 func TestSockaddr(t *testing.T) {
 	for addr, want := range map[string]unix.Sockaddr{
 		"127.0.0.1:7070":      &unix.SockaddrInet4{Port: 7070, Addr: [4]byte{127, 0, 0, 1}},
@@ -219,7 +240,8 @@ func TestStreamDeadlines(t *testing.T) {
 		t.Fatalf("Read with the deadline cleared = %q, %v; want the late bytes", buf[:n], err)
 	}
 
-	s.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+	// Long enough that a loaded machine cannot let it pass before the first write starts.
+	s.SetWriteDeadline(time.Now().Add(2 * time.Second))
 	big := make([]byte, 16<<20) // far more than the socket buffers hold
 	n, err := s.Write(big)
 	if !errors.Is(err, os.ErrDeadlineExceeded) || n == 0 || n == len(big) {

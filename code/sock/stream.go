@@ -3,6 +3,7 @@
 package sock
 
 import (
+	"io"
 	"os"
 	"time"
 
@@ -19,20 +20,44 @@ type Stream struct {
 
 func NewStream(fd int) *Stream { return &Stream{fd: fd} }
 
+// Read is sock.Read with the read deadline. A signal that interrupts a read with a socket
+// timeout is never restarted by the kernel (signal(7)): the read fails with EINTR, and is
+// made again with the timeout set to what is left, not to the whole of it again.
 func (s *Stream) Read(p []byte) (int, error) {
-	if err := s.arm(unix.SO_RCVTIMEO, s.readDeadline, &s.rcvArmed); err != nil {
-		return 0, err
+	for {
+		if err := s.arm(unix.SO_RCVTIMEO, s.readDeadline, &s.rcvArmed); err != nil {
+			return 0, err
+		}
+		n, err := unix.Read(s.fd, p)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return 0, timedOut(err)
+		case n == 0 && len(p) > 0:
+			return 0, io.EOF
+		}
+		return n, nil
 	}
-	n, err := Read(s.fd, p)
-	return n, timedOut(err)
 }
 
+// Write is WriteAll with the write deadline, re-armed after every short write and signal.
 func (s *Stream) Write(p []byte) (int, error) {
-	if err := s.arm(unix.SO_SNDTIMEO, s.writeDeadline, &s.sndArmed); err != nil {
-		return 0, err
+	written := 0
+	for written < len(p) {
+		if err := s.arm(unix.SO_SNDTIMEO, s.writeDeadline, &s.sndArmed); err != nil {
+			return written, err
+		}
+		n, err := unix.Write(s.fd, p[written:])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return written, timedOut(err)
+		}
+		written += n
 	}
-	n, err := WriteAll(s.fd, p)
-	return n, timedOut(err)
+	return written, nil
 }
 
 func (s *Stream) Close() error { return Close(s.fd) }

@@ -3,26 +3,24 @@
 package main
 
 import (
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
-	"flavors/code/kv"
 	"flavors/code/kv/conformance"
+	"flavors/code/kv/kvtest"
 )
 
 // TestClientsAreServedSideBySide: with A connected and idle, B is answered.
 func TestClientsAreServedSideBySide(t *testing.T) {
 	srv := conformance.StartMode(t, "threaded")
 
-	a := dial(t, srv.Addr)
+	a := kvtest.Dial(t, srv.Addr)
 	if err := a.Put("turn", "A connected"); err != nil {
 		t.Fatal(err)
 	}
 	// A's goroutine now sleeps in read(2), holding its thread.
 
-	b := dial(t, srv.Addr)
+	b := kvtest.Dial(t, srv.Addr)
 	answered := make(chan error, 1)
 	go func() { answered <- b.Put("turn", "B served") }()
 	select {
@@ -51,29 +49,19 @@ func TestIdleConnectionsHoldThreads(t *testing.T) {
 	// Each of threaded's goroutines holds a thread once it is back asleep in read(2);
 	// wait for the last one to get there.
 	deadline := time.Now().Add(time.Minute) // fails a hung test, proves nothing
-	for threads(t, threaded.Pid()) < idle {
+	for threaded.Sample(t).Threads < idle {
 		if time.Now().After(deadline) {
 			t.Fatalf("threaded: %d threads for %d idle connections; want at least %d",
-				threads(t, threaded.Pid()), idle, idle)
+				threaded.Sample(t).Threads, idle, idle)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	n := threads(t, gonet.Pid())
+	n := gonet.Sample(t).Threads
 	t.Logf("%d idle connections: threaded runs %d threads, gonet %d",
-		idle, threads(t, threaded.Pid()), n)
+		idle, threaded.Sample(t).Threads, n)
 	if n >= 50 {
 		t.Fatalf("gonet: %d threads for %d idle connections; want far fewer", n, idle)
 	}
-}
-
-func dial(t *testing.T, addr string) *kv.Client {
-	t.Helper()
-	c, err := kv.Dial(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
 }
 
 // openIdle opens n connections to addr and makes one request on each, which proves the
@@ -81,18 +69,8 @@ func dial(t *testing.T, addr string) *kv.Client {
 func openIdle(t *testing.T, addr string, n int) {
 	t.Helper()
 	for i := range n {
-		if err := dial(t, addr).Put("idle", "yes"); err != nil {
+		if err := kvtest.Dial(t, addr).Put("idle", "yes"); err != nil {
 			t.Fatalf("connection %d: %v", i, err)
 		}
 	}
-}
-
-// threads counts the threads of process pid: /proc/PID/task has one entry per thread.
-func threads(t *testing.T, pid int) int {
-	t.Helper()
-	tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(tasks)
 }

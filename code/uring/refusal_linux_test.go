@@ -34,7 +34,7 @@ func TestRefusalIsOneLine(t *testing.T) {
 			if stdout.Len() != 0 {
 				t.Errorf("standard output %q, want nothing", stdout.String())
 			}
-			line, ok := conformance.KernelRefusal(err, stderr.String())
+			line, ok := conformance.KernelRefusal(cmd.ProcessState, stderr.String())
 			if !ok || !strings.Contains(line, errno.Error()) {
 				t.Errorf("standard error %q: want one line saying the kernel refuses io_uring, with %q", stderr.String(), errno.Error())
 			}

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/bufbuild/protocompile"
@@ -21,7 +20,25 @@ import (
 	"google.golang.org/protobuf/types/pluginpb"
 )
 
-const protobufModule = "google.golang.org/protobuf"
+const (
+	protobufModule   = "google.golang.org/protobuf"
+	vtprotobufModule = "github.com/planetscale/vtprotobuf"
+)
+
+// A plugin is a protoc plugin this tool runs with `go run`, at the version pinned in this
+// module's go.mod, and the parameter protoc would pass it.
+type plugin struct {
+	pkg       string
+	parameter string
+}
+
+// plugins generate the book's Go: the messages (protoc-gen-go), and vtprotobuf's
+// reflection-free MarshalVT/UnmarshalVT/SizeVT, which the Overview measures against the
+// other codecs.
+var plugins = []plugin{
+	{protobufModule + "/cmd/protoc-gen-go", "paths=source_relative"},
+	{vtprotobufModule + "/cmd/protoc-gen-go-vtproto", "paths=source_relative,features=marshal+unmarshal+size"},
+}
 
 // codeGeneratorRequest compiles one .proto and describes it, and every file
 // it imports, the way protoc describes them to a plugin: dependencies first,
@@ -59,7 +76,6 @@ func codeGeneratorRequest(protoPath string) (*pluginpb.CodeGeneratorRequest, err
 	dropTangleHeader(ordered[len(ordered)-1])
 	return &pluginpb.CodeGeneratorRequest{
 		FileToGenerate: []string{name},
-		Parameter:      proto.String("paths=source_relative"),
 		ProtoFile:      ordered,
 	}, nil
 }
@@ -85,29 +101,32 @@ type generatedFile struct {
 	content []byte
 }
 
-// runProtocGenGo runs the plugin from this module, so its version is the one
-// pinned in tools/protoc/go.mod, and speaks the plugin protocol to it: the
-// request on stdin, the response on stdout.
-func runProtocGenGo(req *pluginpb.CodeGeneratorRequest) ([]generatedFile, error) {
+// runPlugin runs a plugin from this module, so its version is the one pinned in
+// tools/protoc/go.mod, and speaks the plugin protocol to it: the request on
+// stdin, the response on stdout.
+func runPlugin(p plugin, req *pluginpb.CodeGeneratorRequest) ([]generatedFile, error) {
+	req = proto.CloneOf(req)
+	req.Parameter = proto.String(p.parameter)
 	in, err := proto.Marshal(req)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("go", "run", protobufModule+"/cmd/protoc-gen-go")
+	name := filepath.Base(p.pkg)
+	cmd := exec.Command("go", "run", p.pkg)
 	cmd.Dir = moduleDir()
 	cmd.Stdin = bytes.NewReader(in)
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("go run protoc-gen-go: %w", err)
+		return nil, fmt.Errorf("go run %s: %w", name, err)
 	}
 	var resp pluginpb.CodeGeneratorResponse
 	if err := proto.Unmarshal(stdout.Bytes(), &resp); err != nil {
-		return nil, fmt.Errorf("protoc-gen-go answered garbage: %w", err)
+		return nil, fmt.Errorf("%s answered garbage: %w", name, err)
 	}
 	if resp.Error != nil {
-		return nil, fmt.Errorf("protoc-gen-go: %s", resp.GetError())
+		return nil, fmt.Errorf("%s: %s", name, resp.GetError())
 	}
 	var out []generatedFile
 	for _, f := range resp.File {
@@ -126,29 +145,28 @@ func moduleDir() string {
 	return filepath.Dir(file)
 }
 
-// sameProtobufAsRoot refuses to generate code with a protoc-gen-go other than
-// the version of the protobuf runtime the book's own go.mod pins: generated
-// code and runtime are released together and only promised to work together.
-func sameProtobufAsRoot(protoPath string) error {
+// sameVersionsAsRoot refuses to generate code with plugins other than the
+// versions of the runtimes the book's own go.mod pins (protobuf's, and
+// vtprotobuf's helpers): generated code and runtime are released together and
+// only promised to work together.
+func sameVersionsAsRoot(protoPath string) error {
 	root, err := rootDir(protoPath)
 	if err != nil {
 		return err
 	}
-	want, err := requiredVersion(filepath.Join(root, "go.mod"), protobufModule)
-	if err != nil {
-		return err
-	}
-	have := ""
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, dep := range info.Deps {
-			if dep.Path == protobufModule {
-				have = dep.Version
-			}
+	for _, module := range []string{protobufModule, vtprotobufModule} {
+		want, err := requiredVersion(filepath.Join(root, "go.mod"), module)
+		if err != nil {
+			return err
 		}
-	}
-	if have != want {
-		return fmt.Errorf("tools/protoc/go.mod has %s %s but %s has %s; pin the same version in both",
-			protobufModule, have, filepath.Join(root, "go.mod"), want)
+		have, err := requiredVersion(filepath.Join(moduleDir(), "go.mod"), module)
+		if err != nil {
+			return err
+		}
+		if have != want {
+			return fmt.Errorf("tools/protoc/go.mod has %s %s but %s has %s; pin the same version in both",
+				module, have, filepath.Join(root, "go.mod"), want)
+		}
 	}
 	return nil
 }

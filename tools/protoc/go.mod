@@ -7,4 +7,9 @@ require (
 	google.golang.org/protobuf v1.36.11
 )
 
-require golang.org/x/sync v0.8.0 // indirect
+require (
+	github.com/planetscale/vtprotobuf v0.6.0 // indirect
+	golang.org/x/sync v0.8.0 // indirect
+)
+
+tool github.com/planetscale/vtprotobuf/cmd/protoc-gen-go-vtproto

@@ -3,9 +3,10 @@
 //
 // It parses and links each .proto with github.com/bufbuild/protocompile,
 // builds the pluginpb.CodeGeneratorRequest that protoc would build, and pipes
-// it to protoc-gen-go, run with `go run` at the google.golang.org/protobuf
-// version pinned in this module's go.mod (which must equal the root go.mod's,
-// so the generated code matches the runtime the book links against). The
+// it to each plugin, protoc-gen-go and vtprotobuf's protoc-gen-go-vtproto, run
+// with `go run` at the versions pinned in this module's go.mod (which must
+// equal the root go.mod's, so the generated code matches the runtime the book
+// links against). The
 // output lands next to the .proto, with paths=source_relative, and gets one
 // extra line after protoc-gen-go's "Code generated" line naming the chapter
 // the .proto was tangled from.
@@ -65,16 +66,20 @@ func run(protoPath string, check bool) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := sameProtobufAsRoot(protoPath); err != nil {
+	if err := sameVersionsAsRoot(protoPath); err != nil {
 		return false, err
 	}
 	req, err := codeGeneratorRequest(protoPath)
 	if err != nil {
 		return false, err
 	}
-	files, err := runProtocGenGo(req)
-	if err != nil {
-		return false, err
+	var files []generatedFile
+	for _, p := range plugins {
+		out, err := runPlugin(p, req)
+		if err != nil {
+			return false, err
+		}
+		files = append(files, out...)
 	}
 	dir := filepath.Dir(protoPath)
 	for _, f := range files {

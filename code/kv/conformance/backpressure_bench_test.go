@@ -5,7 +5,6 @@ package conformance_test
 import (
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -133,9 +132,5 @@ func trickleThousand(b *testing.B, s *conformance.Server) (time.Duration, int) {
 }
 
 func openDescriptors(b *testing.B, s *conformance.Server) int {
-	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.Pid()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return len(entries)
+	return s.Sample(b).FDs
 }

@@ -33,8 +33,8 @@ func TestChecksBite(t *testing.T) {
 	})
 	t.Run("idle-timeout", func(t *testing.T) {
 		t.Parallel()
-		s := Start(t, bin, "-idle-timeout", "2s")
-		err := IdleTimeouts(s, "idle", 2*time.Second, 10*time.Second)
+		s := Start(t, bin, "-idle-timeout", "5s")
+		err := IdleTimeouts(s, "idle", 5*time.Second, 25*time.Second)
 		if err == nil || !strings.Contains(err.Error(), "trickling") {
 			t.Fatalf("IdleTimeouts on a server whose deadline any byte renews: %v; want the trickling client to survive", err)
 		}

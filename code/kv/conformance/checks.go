@@ -38,6 +38,7 @@ var checks = []check{
 	{"half-close", false, halfClose},
 	{"reset-mid-frame", false, resetMidFrame},
 	{"concurrent-clients", false, concurrentClients},
+	{"linearizable", false, linearizable},
 	{"oversize-length", true, oversizeLength},
 	{"no-fd-leak", true, noFDLeak},
 	{"sigterm", true, exitsOn(syscall.SIGTERM)},
@@ -56,24 +57,24 @@ var checks = []check{
 	{"session-restart", true, sessionRestart},
 }
 
-// Run checks the server program bin against the whole contract, one
-// parallel subtest per check. Checks on the shared server use keys named
-// after themselves, so they cannot disturb each other.
-func Run(t *testing.T, bin string) {
-	RunExcept(t, bin, nil)
+// Run checks the server program bin, started with flags, against the whole
+// contract, one parallel subtest per check. Checks on the shared server use
+// keys named after themselves, so they cannot disturb each other.
+func Run(t *testing.T, bin string, flags ...string) {
+	RunExcept(t, bin, nil, flags...)
 }
 
 // RunExcept is Run without the checks named in excused, each with the reason
 // it cannot apply, for programs that are not the book's servers (the bench's
 // gnet peer). A name that is no check fails the test, so an excuse cannot
 // outlive its check unnoticed.
-func RunExcept(t *testing.T, bin string, excused map[string]string) {
+func RunExcept(t *testing.T, bin string, excused map[string]string, flags ...string) {
 	for name := range excused {
 		if !slices.ContainsFunc(checks, func(c check) bool { return c.name == name }) {
 			t.Errorf("%q is excused, but there is no such check", name)
 		}
 	}
-	shared := Start(t, bin)
+	shared := Start(t, bin, flags...)
 	for _, c := range checks {
 		if _, ok := excused[c.name]; ok {
 			continue
@@ -82,7 +83,7 @@ func RunExcept(t *testing.T, bin string, excused map[string]string) {
 			t.Parallel()
 			s := shared
 			if c.ownServer {
-				s = Start(t, bin)
+				s = Start(t, bin, flags...)
 			}
 			c.run(t, s)
 		})
@@ -280,23 +281,23 @@ func putAndGet(s *Server, prefix string, pairs int) error {
 
 // oversizeLength claims bodies over MaxFrame, up to almost 4 GiB, and expects
 // the server to close just those connections without allocating the claim.
-// Memory is read from /proc: VmSize would grow by the claim even if the
-// server never touched the pages (untouched pages cost no resident memory),
-// VmRSS if it did. The limits are far below the claim and far above any
+// Memory is read from /proc: the virtual size would grow by the claim even if
+// the server never touched the pages (untouched pages cost no resident
+// memory), the resident size if it did. The limits are far below the claim and far above any
 // honest server's noise.
 func oversizeLength(t *testing.T, s *Server) {
 	key := t.Name()
 	c := client(t, s)
 	ask(t, c, put(key, "before"), putOk(key))
 	c.Close()
-	sizeBefore, rssBefore := s.statusKB(t, "VmSize"), s.statusKB(t, "VmRSS")
+	before := s.Sample(t)
 
 	huge := dial(t, s)
 	if _, err := huge.Write(append(header(1<<32-1), make([]byte, 64<<10)...)); err != nil {
 		t.Fatal(err)
 	}
 	expectClosed(t, huge)
-	sizeAfter, rssAfter := s.statusKB(t, "VmSize"), s.statusKB(t, "VmRSS")
+	after := s.Sample(t)
 
 	// Just over the limit, the header split across two writes.
 	over := dial(t, s)
@@ -307,11 +308,11 @@ func oversizeLength(t *testing.T, s *Server) {
 	}
 	expectClosed(t, over)
 
-	if grew := sizeAfter - sizeBefore; grew > 1<<20 { // kB: 1 GiB
-		t.Errorf("VmSize grew by %d MiB after a client claimed a 4 GiB frame", grew>>10)
+	if grew := after.VM - before.VM; grew > 1<<30 {
+		t.Errorf("virtual memory grew by %d MiB after a client claimed a 4 GiB frame", grew>>20)
 	}
-	if grew := rssAfter - rssBefore; grew > 256<<10 { // kB: 256 MiB
-		t.Errorf("VmRSS grew by %d MiB after a client claimed a 4 GiB frame", grew>>10)
+	if grew := after.RSS - before.RSS; grew > 256<<20 {
+		t.Errorf("resident memory grew by %d MiB after a client claimed a 4 GiB frame", grew>>20)
 	}
 	// Everything else is as it was.
 	askOnce(t, s, get(key), found(key, "before"))
@@ -378,14 +379,12 @@ func exitsOn(sig syscall.Signal) func(*testing.T, *Server) {
 	return func(t *testing.T, s *Server) {
 		key := t.Name()
 		ask(t, client(t, s), put(key, "v"), putOk(key))
-		if err := s.Signal(sig); err != nil {
-			t.Fatal(err)
-		}
+		s.Signal(sig)
 		state := s.Exited(t)
 		if !state.Success() {
 			t.Errorf("after %v the server ended with %v, want exit status 0; stderr:\n%s", sig, state, s.Stderr())
 		}
-		if out, want := s.stdout.String(), "listening on "+s.Addr+"\n"; out != want {
+		if out, want := s.Stdout(), "listening on "+s.Addr+"\n"; out != want {
 			t.Errorf("standard output was %q, want only %q", out, want)
 		}
 	}

@@ -172,9 +172,15 @@ func askOnce(t *testing.T, s *Server, req, want *kvpb.KeyValueMessage) {
 func expectClosed(t *testing.T, conn net.Conn) {
 	t.Helper()
 	_, err := io.Copy(io.Discard, conn)
-	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
+	if err != nil && !ClosedByPeer(err) {
 		t.Fatalf("waiting for the server to close the connection: %v", err)
 	}
+}
+
+// ClosedByPeer reports whether err says the other side closed the connection.
+func ClosedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // reset closes conn with a TCP reset instead of a goodbye: with a linger

@@ -3,13 +3,8 @@
 package conformance
 
 import (
-	"errors"
-	"io"
 	"net"
-	"os"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,7 +23,7 @@ func OutOfDescriptors(t *testing.T, srv *Server) {
 	if err := unix.Prlimit(srv.Pid(), unix.RLIMIT_NOFILE, &limit, nil); err != nil {
 		t.Fatal(err)
 	}
-	cpuBefore, start := cpuTime(t, srv.Pid()), time.Now()
+	cpuBefore, start := srv.Sample(t).CPU, time.Now()
 
 	const attempts = 200
 	conns := make([]net.Conn, attempts)
@@ -47,7 +42,7 @@ func OutOfDescriptors(t *testing.T, srv *Server) {
 		switch {
 		case err == nil:
 			held = append(held, c)
-		case !closedByPeer(err):
+		case !ClosedByPeer(err):
 			t.Fatalf("connection %d: %v; want an answer or the connection closed", i, err)
 		}
 	}
@@ -67,7 +62,7 @@ func OutOfDescriptors(t *testing.T, srv *Server) {
 		t.Fatal("no new connection was answered after descriptors were freed")
 	}
 
-	cpu, elapsed := cpuTime(t, srv.Pid())-cpuBefore, time.Since(start)
+	cpu, elapsed := srv.Sample(t).CPU-cpuBefore, time.Since(start)
 	t.Logf("%d connections answered, %d refused; server CPU %v in %v", len(held), attempts-len(held), cpu, elapsed)
 	// Generous: half the time, plus two of the 10 ms ticks the kernel counts in. A loop
 	// that spins would use all of it.
@@ -92,35 +87,9 @@ func getFromNewConnection(t *testing.T, addr string) string {
 		if err == nil {
 			return v
 		}
-		if !closedByPeer(err) {
+		if !ClosedByPeer(err) {
 			t.Fatal(err)
 		}
 	}
 	return ""
-}
-
-func closedByPeer(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-}
-
-// cpuTime reads the CPU time a process has used, user plus system, from /proc/PID/stat.
-func cpuTime(t *testing.T, pid int) time.Duration {
-	t.Helper()
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The command name, in parentheses, may hold spaces: count fields after it.
-	// utime and stime are fields 14 and 15, in clock ticks of 1/100 s (USER_HZ).
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-	var ticks int64
-	for _, f := range fields[11:13] {
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond
 }

@@ -7,10 +7,7 @@
 package conformance
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"net"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +16,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"flavors/code/kv"
+	"flavors/internal/proc"
 )
 
 // ioTimeout bounds every wait on a server: a connect, an answer, a close, an
@@ -29,17 +29,14 @@ const ioTimeout = 2 * time.Minute
 
 // Server is one running server program.
 type Server struct {
-	Addr string // host:port from its "listening on" line
-	bin  string // the program, for checks that start it again with other flags
-	cmd  *exec.Cmd
-
-	stdout outputLog
-	stderr outputLog
-
-	exited  chan struct{} // closed when the process is gone
-	waitErr error         // how it ended; read after exited is closed
+	Addr  string   // host:port from its "listening on" line
+	bin   string   // the program, for checks that start it again with other flags
+	flags []string // the flags it was started with, beside -addr
+	proc  *proc.Process
 
 	mu       sync.Mutex
+	stdout   strings.Builder // every line it printed, each with its newline
+	stderr   strings.Builder
 	stopping bool // a check signalled it, so exiting is expected
 }
 
@@ -49,42 +46,62 @@ type Server struct {
 // stop cleanly.
 func Start(t testing.TB, bin string, flags ...string) *Server {
 	t.Helper()
-	s := &Server{bin: bin, exited: make(chan struct{})}
-	s.stdout.firstLine = make(chan string, 1)
-	s.cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, flags...)...)
+	s := &Server{bin: bin, flags: flags}
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, flags...)...)
 	// A server built with -race would otherwise linger a second in exit;
 	// reports of races still turn its exit status into 66.
-	s.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
-	s.cmd.Stdout = &s.stdout
-	s.cmd.Stderr = &s.stderr
-	if err := s.cmd.Start(); err != nil {
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	p, err := proc.Start(cmd, s.keep(&s.stdout), s.keep(&s.stderr))
+	if err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		close(s.exited)
-	}()
+	s.proc = p
 	t.Cleanup(func() { s.stop(t) })
-	s.Addr = s.waitForAnnouncement(t)
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	line, err := p.FirstLine(ctx)
+	if err == nil {
+		s.Addr, err = kv.ParseAnnouncement(line)
+	}
+	if err != nil {
+		// Gone (or killed now), with all it wrote read: its standard error says why.
+		s.mu.Lock()
+		s.stopping = true
+		s.mu.Unlock()
+		p.Kill()
+		if reason, ok := KernelRefusal(p.State(), s.Stderr()); ok {
+			t.Skip(reason)
+		}
+		t.Fatalf("waiting for the server's first line: %v (%v); stderr:\n%s", err, p.State(), s.Stderr())
+	}
 	return s
+}
+
+// keep returns what collects one output stream's lines into b.
+func (s *Server) keep(b *strings.Builder) func(string) {
+	return func(line string) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		b.WriteString(line + "\n")
+	}
 }
 
 // Pid is the server's process id, for reading /proc.
 func (s *Server) Pid() int {
-	return s.cmd.Process.Pid
+	return s.proc.Pid()
 }
 
 // StartMode builds the server of one chapter, flavors/code/<mode>, and starts it. Tests
 // about a single server use it to run the real program, as a reader would, rather than a
-// copy of its loop inside the test.
-func StartMode(t *testing.T, mode string, args ...string) *Server {
+// copy of its loop inside the test; benchmarks use it too.
+func StartMode(t testing.TB, mode string, args ...string) *Server {
 	t.Helper()
 	return Start(t, BuildMode(t, mode), args...)
 }
 
 // BuildMode builds flavors/code/<mode> into the test's temporary directory and returns the
 // program's path.
-func BuildMode(t *testing.T, mode string) string {
+func BuildMode(t testing.TB, mode string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), mode)
 	build := exec.Command("go", "build", "-o", bin, "flavors/code/"+mode)
@@ -94,36 +111,12 @@ func BuildMode(t *testing.T, mode string) string {
 	return bin
 }
 
-// waitForAnnouncement reads the contract's first line and returns the
-// address in it. Until that line, connecting could be refused.
-func (s *Server) waitForAnnouncement(t testing.TB) string {
-	t.Helper()
-	select {
-	case line := <-s.stdout.firstLine:
-		addr, ok := strings.CutPrefix(line, "listening on ")
-		host, port, err := net.SplitHostPort(addr)
-		if !ok || err != nil || host == "" || port == "0" {
-			t.Fatalf("first line on stdout is %q, want \"listening on HOST:PORT\" with the real port", line)
-		}
-		return addr
-	case <-s.exited:
-		if reason, ok := KernelRefusal(s.waitErr, s.stderr.String()); ok {
-			t.Skip(reason)
-		}
-		t.Fatalf("server exited before listening (%v); stderr:\n%s", s.waitErr, s.stderr.String())
-	case <-time.After(ioTimeout):
-		t.Fatalf("no \"listening on\" line within %v; stderr:\n%s", ioTimeout, s.stderr.String())
-	}
-	return ""
-}
-
 // KernelRefusal recognizes the one way a server may decline to run: bin/uring where the
 // kernel refuses io_uring exits with status 1 after one line on standard error saying so.
 // It returns that line.
-func KernelRefusal(waitErr error, stderr string) (string, bool) {
-	var exit *exec.ExitError
+func KernelRefusal(state *os.ProcessState, stderr string) (string, bool) {
 	line, rest, _ := strings.Cut(stderr, "\n")
-	if errors.As(waitErr, &exit) && exit.ExitCode() == 1 && rest == "" &&
+	if state != nil && state.ExitCode() == 1 && rest == "" &&
 		strings.Contains(line, "the kernel refuses io_uring") {
 		return line, true
 	}
@@ -131,24 +124,26 @@ func KernelRefusal(waitErr error, stderr string) (string, bool) {
 }
 
 // Signal sends sig to the server, which is then expected to exit.
-func (s *Server) Signal(sig os.Signal) error {
+func (s *Server) Signal(sig syscall.Signal) {
 	s.mu.Lock()
 	s.stopping = true
 	s.mu.Unlock()
-	return s.cmd.Process.Signal(sig)
+	s.proc.Signal(sig)
 }
 
 // Exited waits for the server to exit and returns how it ended, or fails
 // the test if it is still running after ioTimeout.
-func (s *Server) Exited(t *testing.T) *os.ProcessState {
+func (s *Server) Exited(t testing.TB) *os.ProcessState {
 	t.Helper()
 	select {
-	case <-s.exited:
-		return s.cmd.ProcessState
+	case <-s.proc.Exited():
 	case <-time.After(ioTimeout):
 		t.Fatalf("server still running %v after the signal", ioTimeout)
-		return nil
 	}
+	if err := s.proc.Reap(); err != nil {
+		t.Fatal(err)
+	}
+	return s.proc.State()
 }
 
 // stop runs when the test ends. A server that exited on its own crashed or
@@ -161,91 +156,55 @@ func (s *Server) stop(t testing.TB) {
 	s.stopping = true
 	s.mu.Unlock()
 	select {
-	case <-s.exited:
-		if !expected {
-			t.Errorf("server exited during the test (%v); stderr:\n%s", s.waitErr, s.Stderr())
+	case <-s.proc.Exited():
+		if err := s.proc.Reap(); err != nil || !expected {
+			t.Errorf("server exited during the test (%v, %v); stderr:\n%s", s.proc.State(), err, s.Stderr())
 		}
 		return
 	default:
 	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-		if s.waitErr != nil {
-			t.Errorf("server ended with %v on SIGTERM, want exit status 0; stderr:\n%s", s.waitErr, s.Stderr())
-		}
-	case <-time.After(ioTimeout):
-		s.cmd.Process.Kill()
-		<-s.exited
+	clean, err := s.proc.Terminate(ioTimeout)
+	switch {
+	case err != nil:
+		t.Errorf("stopping the server: %v", err)
+	case !clean:
 		t.Errorf("server still running %v after SIGTERM; stderr:\n%s", ioTimeout, s.Stderr())
+	case !s.proc.State().Success():
+		t.Errorf("server ended with %v on SIGTERM, want exit status 0; stderr:\n%s", s.proc.State(), s.Stderr())
 	}
+}
+
+// Stdout is everything the server has printed on standard output so far.
+func (s *Server) Stdout() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stdout.String()
 }
 
 // Stderr is what the server has written to standard error so far, to show
 // beside a failure.
 func (s *Server) Stderr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.stderr.String()
 }
 
-// outputLog collects one output stream of the server, and hands over the
-// first line as soon as it is complete.
-type outputLog struct {
-	mu        sync.Mutex
-	buf       bytes.Buffer
-	firstLine chan string // nil for a stream whose lines nobody waits for
-	sent      bool
-}
-
-func (o *outputLog) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf.Write(p)
-	if o.firstLine != nil && !o.sent {
-		if line, _, ok := strings.Cut(o.buf.String(), "\n"); ok {
-			o.firstLine <- line
-			o.sent = true
-		}
-	}
-	return len(p), nil
-}
-
-func (o *outputLog) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
-
-// statusKB reads one "Name:   1234 kB" line of /proc/PID/status.
-func (s *Server) statusKB(t *testing.T, name string) int64 {
+// Sample is what /proc says about the server right now.
+func (s *Server) Sample(t testing.TB) proc.Sample {
 	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.Pid()))
+	sample, err := proc.ReadSample(s.Pid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, name+":"); ok {
-			var kb int64
-			if _, err := fmt.Sscanf(rest, "%d kB", &kb); err == nil {
-				return kb
-			}
-		}
-	}
-	t.Fatalf("no %s in /proc/%d/status", name, s.Pid())
-	return 0
+	return sample
 }
 
 // openFiles lists the server's open descriptors and what each one is.
-func (s *Server) openFiles(t *testing.T) []string {
+func (s *Server) openFiles(t *testing.T) []proc.Descriptor {
 	t.Helper()
-	dir := fmt.Sprintf("/proc/%d/fd", s.Pid())
-	entries, err := os.ReadDir(dir)
+	files, err := proc.Descriptors(s.Pid())
 	if err != nil {
 		t.Fatal(err)
-	}
-	var files []string
-	for _, e := range entries {
-		target, _ := os.Readlink(dir + "/" + e.Name())
-		files = append(files, e.Name()+" -> "+target)
 	}
 	return files
 }

@@ -8,21 +8,29 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"flavors/code/kv/conformance"
 )
 
-// servers are the modes under test, one per server chapter.
+// servers are the modes under test, one per server chapter: the mode, then
+// any flags it is to run with.
 var servers = []string{
 	// Each server chapter appends its mode here.
 	"blocking",
+	"pool",
+	"forked",
 	"threaded",
 	"gonet",
 	"busywait",
 	"select",
 	"poll",
 	"epoll",
+	"multiloop",
+	"multiloop -loops 3 -accept reuseport",
+	"multiloop -loops 3 -accept shared",
+	"multiloop -loops 3 -accept exclusive",
 	"uring",
 }
 
@@ -67,8 +75,13 @@ func build(dir string) error {
 	if raceEnabled {
 		args = append(args, "-race")
 	}
-	for _, mode := range servers {
-		args = append(args, "flavors/code/"+mode)
+	built := map[string]bool{}
+	for _, entry := range servers {
+		mode := strings.Fields(entry)[0]
+		if !built[mode] {
+			args = append(args, "flavors/code/"+mode)
+			built[mode] = true
+		}
 	}
 	cmd := exec.Command("go", args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -79,10 +92,11 @@ func build(dir string) error {
 }
 
 func TestServers(t *testing.T) {
-	for _, mode := range servers {
-		t.Run(mode, func(t *testing.T) {
+	for _, entry := range servers {
+		t.Run(entry, func(t *testing.T) {
 			t.Parallel()
-			conformance.Run(t, filepath.Join(binDir, mode))
+			mode, flags := strings.Fields(entry)[0], strings.Fields(entry)[1:]
+			conformance.Run(t, filepath.Join(binDir, mode), flags...)
 		})
 	}
 }

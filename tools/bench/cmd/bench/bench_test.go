@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/perf/benchfmt"
 )
 
 func TestParsePerfStat(t *testing.T) {
@@ -74,10 +77,10 @@ func TestRatiosArePairedWithinRounds(t *testing.T) {
 		{Mode: "gonet", Round: 2, PerSecond: 100}, {Mode: "epoll", Round: 2, PerSecond: 150},
 	}}
 	for _, s := range summarize(tr, []string{"gonet", "epoll"}) {
-		if s.mode == "epoll" && s.vsGonet != 1.5 {
+		if s.mode == "epoll" && s.vsGonet.center != 1.5 {
 			t.Fatalf("epoll × gonet = %v, want 1.5", s.vsGonet)
 		}
-		if s.mode == "epoll" && s.perSecond != 150 {
+		if s.mode == "epoll" && s.perSecond.center != 150 {
 			t.Fatalf("median = %v, want 150", s.perSecond)
 		}
 	}
@@ -119,5 +122,57 @@ func TestRewriteSectionKeepsTheRest(t *testing.T) {
 	os.WriteFile(path, []byte("no markers\n"), 0o644)
 	if rewriteSection(path, "x") == nil {
 		t.Fatal("a chapter without markers was rewritten")
+	}
+}
+
+func TestEstimatesNeedSixRounds(t *testing.T) {
+	five := estimateOf([]float64{5, 1, 4, 2, 3})
+	if five.center != 3 || !math.IsInf(five.lo, -1) || five.pct() != "±∞" {
+		t.Fatalf("five rounds: %+v %s; want a median and no interval", five, five.pct())
+	}
+	six := estimateOf([]float64{6, 1, 5, 2, 4, 3})
+	if six.center != 3.5 || six.lo != 1 || six.hi != 6 {
+		t.Fatalf("six rounds: %+v; want median 3.5 in [1, 6]", six)
+	}
+}
+
+func TestRatioSignificance(t *testing.T) {
+	apart := ratioOf([]float64{2, 2, 2, 2, 2, 2}, []float64{20, 21, 22, 23, 24, 25}, []float64{10, 11, 12, 13, 14, 15})
+	if !apart.significant() || strings.HasSuffix(apart.String(), "~") {
+		t.Errorf("separated samples: p = %v, %s", apart.p, apart)
+	}
+	mixed := ratioOf([]float64{1, 1, 1, 1, 1, 1}, []float64{10, 12, 14, 16, 18, 20}, []float64{11, 13, 15, 17, 19, 21})
+	if mixed.significant() || !strings.HasSuffix(mixed.String(), "~") {
+		t.Errorf("interleaved samples: p = %v, %s", mixed.p, mixed)
+	}
+}
+
+func TestBenchfmtReadsBack(t *testing.T) {
+	res := results{Throughput: []throughputResult{{Conns: 50, Depth: 1, Runs: []run{
+		{Mode: "epoll", Round: 0, PerSecond: 1000, P99us: 100},
+		{Mode: "gonet", Round: 0, PerSecond: 900, P99us: 120},
+		{Mode: "poll", Round: 0, Failure: "crashed"},
+	}}}}
+	path := filepath.Join(t.TempDir(), "bench.txt")
+	if err := writeBenchfmt(res, plan{duration: time.Second}, path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := benchfmt.NewReader(f, path)
+	var names []string
+	for r.Scan() {
+		if res, ok := r.Result().(*benchfmt.Result); ok {
+			names = append(names, string(res.Name.Full()))
+			if v, ok := res.Value("req/s"); !ok || v <= 0 {
+				t.Errorf("%s: req/s %v", res.Name.Full(), v)
+			}
+		}
+	}
+	if want := "Throughput/conns=50/depth=1/server=epoll Throughput/conns=50/depth=1/server=gonet"; strings.Join(names, " ") != want {
+		t.Fatalf("read back %q, want %q", names, want)
 	}
 }

@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -46,46 +47,60 @@ type plan struct {
 	rampModes  []string
 	rampSteps  []int
 	rampRounds int
-	probe      time.Duration
-	active     int
-	activeRate float64
+	// The churn: rounds of churnConns idle connections opened and closed against a fresh
+	// server, to see what a connection costs once memory has been used and freed.
+	churnConns, churnRounds int
+	probe                   time.Duration
+	active                  int
+	activeRate              float64
 
 	serverCPU, generatorCPU int
 	// The most time repeating disturbed runs may take, for throughput and for the ramp.
 	throughputRepeats, rampRepeats *repeatBudget
 }
 
+// minRounds is the fewest rounds for which a 95% confidence interval of a median exists
+// without assuming a distribution: with n rounds, the chance that the median lies outside
+// [min, max] is 2/2^n, under 5% from n = 6 on.
+const minRounds = 6
+
 func fullPlan() plan {
 	return plan{
-		rounds: 5, warmup: time.Second, duration: 2500 * time.Millisecond,
+		rounds: 8, warmup: time.Second, duration: 2 * time.Second,
 		scenarios:  []scenario{{50, 1}, {50, 16}},
-		modes:      []string{"threaded", "gonet", "busywait", "select", "poll", "epoll", "uring", "gnet"},
-		rampModes:  []string{"threaded", "threaded-20k", "gonet", "select", "poll", "epoll", "uring", "gnet"},
+		modes:      modeNames(func(m mode) bool { return m.throughput }),
+		rampModes:  modeNames(func(m mode) bool { return m.ramp }),
 		rampSteps:  []int{100, 1000, 5000, 10000},
-		rampRounds: 3, probe: 2 * time.Second, active: 4, activeRate: 1000,
+		rampRounds: 3, probe: 2 * time.Second, active: 4, activeRate: 4000,
+		churnConns: 1000, churnRounds: 5,
 		throughputRepeats: &repeatBudget{90 * time.Second}, rampRepeats: &repeatBudget{90 * time.Second},
 	}
 }
 
 func quickPlan() plan {
 	return plan{
-		rounds: 2, warmup: 300 * time.Millisecond, duration: time.Second,
+		rounds: minRounds, warmup: 300 * time.Millisecond, duration: 700 * time.Millisecond,
 		scenarios:  []scenario{{50, 1}, {50, 16}},
-		modes:      []string{"gonet", "epoll", "uring", "gnet"},
-		rampModes:  []string{"threaded", "gonet", "epoll", "uring"},
+		modes:      modeNames(func(m mode) bool { return m.throughput && m.quick }),
+		rampModes:  modeNames(func(m mode) bool { return m.ramp && m.quick }),
 		rampSteps:  []int{100, 1000, 2000},
-		rampRounds: 1, probe: time.Second, active: 4, activeRate: 1000,
+		rampRounds: 1, probe: time.Second, active: 4, activeRate: 4000,
+		churnConns: 1000, churnRounds: 3,
 		throughputRepeats: &repeatBudget{10 * time.Second}, rampRepeats: &repeatBudget{10 * time.Second},
 	}
 }
 
-// modeBinary is the program and arguments that run a mode. threaded-20k is threaded with
-// Go's thread limit raised, to see what the 10,000-thread crash was protecting.
-func modeBinary(bin, mode string) (string, []string) {
-	if mode == "threaded-20k" {
-		return filepath.Join(bin, "threaded"), []string{"-max-threads", "20000"}
-	}
-	return filepath.Join(bin, mode), nil
+// rampLimit ends a mode's ramp before a step that would hurt the machine more than the
+// server. forked's children are a process of about six threads each: at 10,000 they would
+// want more thread IDs than the kernel has (pid_max is 32,768 by default), and every
+// other program on the machine would fail to start a thread.
+var rampLimit = map[string]int{"forked": 2000}
+
+// unpinned reports whether a mode's server runs free on every CPU instead of pinned to one:
+// the modes with many event loops, whose point is to use more than one. The generator stays
+// on its CPU, so their loops share it with the generator.
+func unpinned(mode string) bool {
+	return strings.HasPrefix(mode, "multiloop-") || strings.HasPrefix(mode, "gnet-")
 }
 
 func main() {
@@ -97,9 +112,11 @@ func main() {
 	rampModes := flag.String("ramp-modes", "", "comma-separated servers for the c10k ramp (default: plan's)")
 	depths := flag.String("depths", "", "comma-separated requests in flight per connection for the throughput table (default: 1,16)")
 	rampSteps := flag.String("ramp-steps", "", "comma-separated idle connection counts (default: plan's)")
-	rounds := flag.Int("rounds", 0, "rounds (default: 5, or 2 with -quick)")
+	rounds := flag.Int("rounds", 0, fmt.Sprintf("rounds (default: 8, or %d with -quick; at least %d)", minRounds, minRounds))
 	syscalls := flag.String("syscalls", "auto", "count syscalls per request with perf, strace, or off")
 	gomaxprocs := flag.Int("gomaxprocs", 0, "set GOMAXPROCS in the servers' environment (default: unset, so one pinned CPU gives one P)")
+	churnRounds := flag.Int("churn-rounds", 0, "rounds of churn after each ramp (default: plan's; -1: none)")
+	rerender := flag.String("rerender", "", "measure nothing: write tables, plots and the chapter again from this c10k-bench.json (of a run with the same plan)")
 	skipRamp := flag.Bool("no-ramp", false, "skip the c10k ramp")
 	skipThroughput := flag.Bool("no-throughput", false, "skip the throughput table")
 	flag.Parse()
@@ -110,7 +127,7 @@ func main() {
 		p = quickPlan()
 	}
 	if *rounds > 0 {
-		p.rounds = *rounds
+		p.rounds = max(*rounds, minRounds)
 	}
 	if *modes != "" {
 		p.modes = strings.Split(*modes, ",")
@@ -134,6 +151,15 @@ func main() {
 			fmt.Sscan(f, &n)
 			p.rampSteps = append(p.rampSteps, n)
 		}
+	}
+	for _, name := range append(append([]string{}, p.modes...), p.rampModes...) {
+		if _, err := modeNamed(name); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+	}
+	if *churnRounds != 0 {
+		p.churnRounds = max(*churnRounds, 0)
 	}
 	if *skipRamp {
 		p.rampModes = nil
@@ -162,6 +188,14 @@ func main() {
 	}
 	if *chapter == "" && !*quick {
 		*chapter = filepath.Join(*root, "chapters", "04-c10k.md")
+	}
+
+	if *rerender != "" {
+		if err := rerenderFrom(*rerender, p, *out, *chapter); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -197,7 +231,7 @@ func benchmark(ctx context.Context, p plan, root, out, chapter string) error {
 		}
 	}
 	if len(p.rampModes) > 0 {
-		res.Ramp = runRamps(ctx, p, bin)
+		res.Ramp, res.Churn = runRamps(ctx, p, bin)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -206,17 +240,32 @@ func benchmark(ctx context.Context, p plan, root, out, chapter string) error {
 	return report(res, p, out, chapter)
 }
 
+// rerenderFrom reports a run again from its raw results, for when the report changed and
+// the measurements need not.
+func rerenderFrom(path string, p plan, out, chapter string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var res results
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for i := range res.Throughput {
+		res.Throughput[i].Scenario = scenario{res.Throughput[i].Conns, res.Throughput[i].Depth}
+	}
+	return report(res, p, out, chapter)
+}
+
 // build compiles the servers a plan needs into bin: the book's from code/, gnet from this
 // module.
-func build(root, bin string, modes []string) error {
+func build(root, bin string, names []string) error {
 	var book []string
 	needGnet := false
 	seen := map[string]bool{}
-	for _, m := range modes {
-		name := filepath.Base(m)
-		if m == "threaded-20k" {
-			name = "threaded"
-		}
+	for _, n := range names {
+		m, _ := modeNamed(n)
+		name := m.program
 		if seen[name] {
 			continue
 		}

@@ -1,55 +1,40 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
+
+	"flavors/internal/proc"
 )
 
-// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat. It is 100 on every
-// Linux configuration Go supports; sysconf would need cgo to ask.
+// clockTicks is USER_HZ, the unit of the CPU times in /proc/stat. It is 100 on every Linux
+// configuration Go supports; sysconf would need cgo to ask.
 const clockTicks = 100
 
-// procSample is what /proc says about a process at one moment.
+// procSample is what /proc says about a process at one moment, in the units of the
+// benchmark's tables.
 type procSample struct {
 	cpuSeconds float64 // user + system time since the process started
 	rssKiB     int64
 	threads    int
 	fds        int
+	processes  int
 }
 
 func sampleProc(pid int) (procSample, error) {
-	var s procSample
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return s, err
-	}
-	// The command name, field 2, is in parentheses and may hold spaces: count fields from
-	// after its closing parenthesis, where field 3 (state) begins.
-	rest := stat[bytes.LastIndexByte(stat, ')')+2:]
-	fields := strings.Fields(string(rest))
-	if len(fields) < 13 {
-		return s, fmt.Errorf("/proc/%d/stat: short", pid)
-	}
-	utime, _ := strconv.ParseFloat(fields[11], 64) // field 14
-	stime, _ := strconv.ParseFloat(fields[12], 64) // field 15
-	s.cpuSeconds = (utime + stime) / clockTicks
+	return inBenchUnits(proc.ReadSample(pid))
+}
 
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return s, err
-	}
-	s.rssKiB = statusField(status, "VmRSS:")
-	s.threads = int(statusField(status, "Threads:"))
+// sampleServer samples a server and its children together (proc.ReadTree): forked serves
+// each connection in a child process.
+func sampleServer(pid int) (procSample, error) {
+	return inBenchUnits(proc.ReadTree(pid))
+}
 
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	if err != nil {
-		return s, err
-	}
-	s.fds = len(fds)
-	return s, nil
+func inBenchUnits(s proc.Sample, err error) (procSample, error) {
+	return procSample{cpuSeconds: s.CPU.Seconds(), rssKiB: s.RSS >> 10, threads: s.Threads, fds: s.FDs,
+		processes: s.Processes}, err
 }
 
 // statusField reads the number after name in /proc/PID/status or /proc/meminfo.

@@ -61,6 +61,7 @@ type results struct {
 	Throughput []throughputResult `json:"throughput"`
 	Syscalls   []syscallRun       `json:"syscalls"`
 	Ramp       []rampRun          `json:"ramp"`
+	Churn      []churnRun         `json:"churn"`
 }
 
 func median(v []float64) float64 {
@@ -78,8 +79,8 @@ func median(v []float64) float64 {
 // summary of one server under one load, over the rounds.
 type summary struct {
 	mode                    string
-	perSecond, spread       float64
-	vsGonet, vsGnet         float64
+	perSecond               estimate
+	vsGonet, vsGnet         ratio
 	p50, p99, p999          float64
 	serverCPU, generatorCPU float64
 	cpuPerReq, others       float64
@@ -96,6 +97,12 @@ func summarize(tr throughputResult, modes []string) []summary {
 			byRound[r.Round] = map[string]run{}
 		}
 		byRound[r.Round][r.Mode] = r
+	}
+	samples := map[string][]float64{} // req/s of each server, round by round
+	for _, r := range tr.Runs {
+		if r.Failure == "" && r.PerSecond > 0 {
+			samples[r.Mode] = append(samples[r.Mode], r.PerSecond)
+		}
 	}
 	var out []summary
 	for _, mode := range modes {
@@ -121,18 +128,16 @@ func summarize(tr throughputResult, modes []string) []summary {
 			if peer, ok := round["gonet"]; ok && peer.PerSecond > 0 {
 				vsGonet = append(vsGonet, r.PerSecond/peer.PerSecond)
 			}
-			if peer, ok := round["gnet"]; ok && peer.PerSecond > 0 {
+			if peer, ok := round[gnetPeer(mode)]; ok && peer.PerSecond > 0 {
 				vsGnet = append(vsGnet, r.PerSecond/peer.PerSecond)
 			}
 		}
-		s.perSecond = median(rps)
-		if len(rps) > 0 {
-			s.spread = (maxOf(rps) - minOf(rps)) / s.perSecond
-		}
+		s.perSecond = estimateOf(rps)
 		s.p50, s.p99, s.p999 = median(p50), median(p99), median(p999)
 		s.serverCPU, s.generatorCPU = median(scpu), median(gcpu)
 		s.cpuPerReq, s.others = median(perReq), median(others)
-		s.vsGonet, s.vsGnet = median(vsGonet), median(vsGnet)
+		s.vsGonet = ratioOf(vsGonet, samples[mode], samples["gonet"])
+		s.vsGnet = ratioOf(vsGnet, samples[mode], samples["gnet"])
 		out = append(out, s)
 	}
 	return out
@@ -141,10 +146,12 @@ func summarize(tr throughputResult, modes []string) []summary {
 // rampPoint is the median over rounds of one server at one step of the ramp.
 type rampPoint struct {
 	target, held, refused        int
+	waiting, processes           int
 	threads, fds                 int
 	rssMiB                       float64
 	rssPerConnKiB, kstackPerConn float64
 	cpu, p50, p99, p999, others  float64
+	perSecond, intended          float64
 	errors                       int64
 	failure                      string
 	ok                           bool
@@ -154,7 +161,7 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 	var out []rampPoint
 	for _, target := range append([]int{0}, steps...) {
 		pt := rampPoint{target: target}
-		var held, refused, threads, fds, rss, perConn, kstack, cpu, p50, p99, p999, others []float64
+		var held, refused, waiting, processes, threads, fds, rss, perConn, kstack, cpu, p50, p99, p999, others, rate, intended []float64
 		for _, r := range runs {
 			if r.Mode != mode {
 				continue
@@ -175,10 +182,12 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 					continue
 				}
 				held, refused = append(held, float64(st.Held)), append(refused, float64(st.Refused))
+				waiting, processes = append(waiting, float64(st.Waiting)), append(processes, float64(st.Processes))
 				threads, fds = append(threads, float64(st.Threads)), append(fds, float64(st.FDs))
 				rss = append(rss, float64(st.RSSKiB)/1024)
 				cpu, others = append(cpu, st.CPU), append(others, st.Others)
 				p50, p99, p999 = append(p50, st.P50us), append(p99, st.P99us), append(p999, st.P999us)
+				rate, intended = append(rate, st.PerSecond), append(intended, st.Intended)
 				pt.errors += st.Errors
 				if base != nil && st.Held > 0 {
 					perConn = append(perConn, float64(st.RSSKiB-base.RSSKiB)/float64(st.Held))
@@ -189,9 +198,11 @@ func summarizeRamp(runs []rampRun, mode string, steps []int) []rampPoint {
 		if len(held) > 0 {
 			pt.ok = true
 			pt.held, pt.refused = int(median(held)), int(median(refused))
+			pt.waiting, pt.processes = int(median(waiting)), int(median(processes))
 			pt.threads, pt.fds = int(median(threads)), int(median(fds))
 			pt.rssMiB, pt.cpu, pt.others = median(rss), median(cpu), median(others)
 			pt.p50, pt.p99, pt.p999 = median(p50), median(p99), median(p999)
+			pt.perSecond, pt.intended = median(rate), median(intended)
 			if len(perConn) > 0 {
 				pt.rssPerConnKiB, pt.kstackPerConn = median(perConn), median(kstack)
 			}
@@ -250,15 +261,15 @@ func (t table) markdown() string {
 }
 
 func throughputTable(res results, p plan) table {
-	t := table{header: []string{"in flight", "server", "req/s", "spread", "× gonet", "× gnet", "p50", "p99", "p99.9", "server CPU", "server µs/req", "generator CPU", "others", "syscalls/req"}}
+	t := table{header: []string{"in flight", "server", "req/s", "95% CI", "× gonet", "× gnet", "p50", "p99", "p99.9", "server CPU", "server µs/req", "generator CPU", "others", "syscalls/req"}}
 	for _, tr := range res.Throughput {
 		for _, s := range summarize(tr, p.modes) {
 			row := []string{fmt.Sprint(tr.Depth), s.mode}
 			if s.rounds == 0 {
 				row = append(row, "failed: "+oneLine(s.failure), "", "", "", "", "", "", "", "", "", "", "")
 			} else {
-				row = append(row, thousands(s.perSecond), fmt.Sprintf("%.0f%%", 100*s.spread),
-					ratio(s.vsGonet), ratio(s.vsGnet), latency(s.p50), latency(s.p99), latency(s.p999),
+				row = append(row, thousands(s.perSecond.center), s.perSecond.pct(),
+					s.vsGonet.String(), s.vsGnet.String(), latency(s.p50), latency(s.p99), latency(s.p999),
 					fmt.Sprintf("%.0f%%", s.serverCPU), fmt.Sprintf("%.2f", s.cpuPerReq),
 					fmt.Sprintf("%.0f%%", s.generatorCPU), fmt.Sprintf("%.0f%%", s.others))
 				row = append(row, syscallsFor(res, tr.Depth, s.mode))
@@ -292,12 +303,12 @@ func syscallTable(res results) table {
 }
 
 func rampTable(res results, p plan) table {
-	t := table{header: []string{"server", "idle conns", "held", "threads", "RSS", "RSS/conn", "kernel stacks/conn", "CPU", "p50", "p99", "others", "errors", "note"}}
+	t := table{header: []string{"server", "idle conns", "held", "threads", "RSS", "RSS/conn", "kernel stacks/conn", "CPU", "active req/s", "of intended", "p50", "p99", "others", "errors", "note"}}
 	for _, mode := range p.rampModes {
 		for _, pt := range summarizeRamp(res.Ramp, mode, p.rampSteps) {
 			row := []string{mode, thousands(float64(pt.target))}
 			if !pt.ok {
-				row = append(row, "", "", "", "", "", "", "", "", "", "", "crashed: "+oneLine(pt.failure))
+				row = append(row, "", "", "", "", "", "", "", "", "", "", "", "", "crashed: "+oneLine(pt.failure))
 				t.rows = append(t.rows, row)
 				continue
 			}
@@ -310,15 +321,58 @@ func rampTable(res results, p plan) table {
 			if pt.target > 0 && pt.threads > pt.held/2 {
 				kstack = kib(pt.kstackPerConn)
 			}
-			note := ""
-			if pt.refused > 0 {
-				note = fmt.Sprintf("%s refused", thousands(float64(pt.refused)))
+			var notes []string
+			if pt.waiting > 0 {
+				notes = append(notes, fmt.Sprintf("%s waiting", thousands(float64(pt.waiting))))
 			}
+			if pt.refused > 0 {
+				notes = append(notes, fmt.Sprintf("%s refused", thousands(float64(pt.refused))))
+			}
+			if pt.processes > 1 {
+				notes = append(notes, fmt.Sprintf("%s processes", thousands(float64(pt.processes))))
+			}
+			note := strings.Join(notes, ", ")
 			row = append(row, thousands(float64(pt.held)), thousands(float64(pt.threads)),
 				fmt.Sprintf("%.1f MiB", pt.rssMiB), perConn, kstack, fmt.Sprintf("%.0f%%", pt.cpu),
-				latency(pt.p50), latency(pt.p99), fmt.Sprintf("%.0f%%", pt.others), fmt.Sprint(pt.errors), note)
+				thousands(pt.perSecond), thousands(pt.intended), latency(pt.p50), latency(pt.p99), fmt.Sprintf("%.0f%%", pt.others), fmt.Sprint(pt.errors), note)
 			t.rows = append(t.rows, row)
 		}
+	}
+	return t
+}
+
+// churnTable shows what an idle connection costs a fresh server and the same server after
+// rounds of connections coming and going: medians over the benchmark's ramp rounds.
+func churnTable(res results, p plan) table {
+	t := table{header: []string{"server", "read buffers", "idle conns", "RSS/conn, fresh", fmt.Sprintf("after %d rounds", p.churnRounds), "every round"}}
+	for _, name := range p.rampModes {
+		m, _ := modeNamed(name)
+		var first, last []float64
+		var held int
+		var rounds []string
+		failure := ""
+		for _, r := range res.Churn {
+			if r.Mode != name {
+				continue
+			}
+			if r.Fail != "" || len(r.Steps) == 0 {
+				failure = r.Fail
+				continue
+			}
+			first, last = append(first, r.Steps[0].PerConn), append(last, r.Steps[len(r.Steps)-1].PerConn)
+			held = r.Steps[0].Held
+			if rounds == nil {
+				for _, st := range r.Steps {
+					rounds = append(rounds, fmt.Sprintf("%.1f", st.PerConn))
+				}
+			}
+		}
+		if len(first) == 0 {
+			t.rows = append(t.rows, []string{name, m.buffers, "", "", "", "failed: " + oneLine(failure)})
+			continue
+		}
+		t.rows = append(t.rows, []string{name, m.buffers, thousands(float64(held)), kib(median(first)), kib(median(last)),
+			strings.Join(rounds, ", ") + " KiB"})
 	}
 	return t
 }
@@ -344,13 +398,6 @@ func thousands(v float64) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-func ratio(v float64) string {
-	if math.IsNaN(v) {
-		return "–"
-	}
-	return fmt.Sprintf("%.2f×", v)
 }
 
 func latency(us float64) string {
@@ -384,7 +431,7 @@ func report(res results, p plan, out, chapter string) error {
 		t := throughputTable(res, p)
 		fmt.Printf("\nThroughput, %d connections, median of %d rounds (ratios: median of the per-round ratios)\n\n%s",
 			p.scenarios[0].conns, p.rounds, t.text())
-		fmt.Fprintf(&md, "**Throughput**, %d connections; medians of %d rounds, ratios are medians of the ratios within each round, *spread* is (max − min) / median:\n\n%s\n",
+		fmt.Fprintf(&md, "**Throughput**, %d connections; medians of %d rounds with their 95%% confidence intervals (benchmath, assuming no distribution); a ratio is the median of the ratios within each round, with its interval, and `~` where a Mann–Whitney U test finds no difference between the two servers' rounds (p ≥ 0.05). Every round is in `chapters/figures/c10k-bench.txt`, for `benchstat`:\n\n%s\n",
 			p.scenarios[0].conns, p.rounds, t.markdown())
 		for _, tr := range res.Throughput {
 			name := fmt.Sprintf("c10k-throughput-%d.svg", tr.Depth)
@@ -403,7 +450,7 @@ func report(res results, p plan, out, chapter string) error {
 		t := rampTable(res, p)
 		fmt.Printf("\nc10k ramp: %d active clients at %.0f req/s each, idle connections added (median of %d rounds)\n\n%s",
 			p.active, p.activeRate, p.rampRounds, t.text())
-		fmt.Fprintf(&md, "**The c10k ramp**: %d active clients, each sending %s requests a second one at a time, while idle connections pile up; medians of %d rounds. *RSS/conn* is the growth of the server's resident memory since no idle connection was open, divided by the connections held; *kernel stacks/conn* the same for the machine's kernel stacks, which RSS does not include:\n\n%s\n",
+		fmt.Fprintf(&md, "**The c10k ramp**: %d active clients sending %s requests a second in all, on a fixed schedule (*active req/s* is what they got answered, *of intended* what the schedule asked; latencies count from the schedule), while idle connections pile up; medians of %d rounds. *RSS/conn* is the growth of the server's resident memory since no idle connection was open, divided by the connections held (its children's memory included, summed); *kernel stacks/conn* the same for the machine's kernel stacks, which RSS does not include; a connection *waiting* was accepted but not answered within two seconds:\n\n%s\n",
 			p.active, thousands(p.activeRate), p.rampRounds, t.markdown())
 		for _, c := range rampCharts(res, p) {
 			if err := os.WriteFile(filepath.Join(out, c.file), []byte(c.chart.svg()), 0o644); err != nil {
@@ -411,6 +458,16 @@ func report(res results, p plan, out, chapter string) error {
 			}
 			fmt.Fprintf(&md, "![%s](figures/%s)\n\n", c.chart.title, c.file)
 		}
+	}
+	if len(res.Churn) > 0 {
+		t := churnTable(res, p)
+		fmt.Printf("\nChurn: %d idle connections opened and closed %d times against a fresh server (median of %d rounds)\n\n%s",
+			p.churnConns, p.churnRounds, p.rampRounds, t.text())
+		fmt.Fprintf(&md, "**Churn**: a fresh server takes %s idle connections in, they all close, and as many come again, %d times; *RSS/conn* is the growth of its resident memory since before the first round, divided by the connections held, in the first round and in the last (medians of %d runs; *every round* is the first run's):\n\n%s\n",
+			thousands(float64(p.churnConns)), p.churnRounds, p.rampRounds, t.markdown())
+	}
+	if err := writeBenchfmt(res, p, filepath.Join(out, "c10k-bench.txt")); err != nil {
+		return err
 	}
 	raw, _ := json.MarshalIndent(res, "", "  ")
 	if err := os.WriteFile(filepath.Join(out, "c10k-bench.json"), append(raw, '\n'), 0o644); err != nil {
@@ -439,14 +496,15 @@ func syscallCommand(tool string) string {
 func throughputChart(tr throughputResult, p plan) barChart {
 	c := barChart{title: fmt.Sprintf("Requests per second, %d connections, %d in flight (median of %d rounds)", tr.Conns, tr.Depth, p.rounds)}
 	for _, s := range summarize(tr, p.modes) {
-		label := thousands(s.perSecond)
-		if !math.IsNaN(s.vsGonet) && s.mode != "gonet" {
-			label += fmt.Sprintf("  (%.2f× gonet)", s.vsGonet)
+		label := thousands(s.perSecond.center) + " " + s.perSecond.pct()
+		if s.vsGonet.n > 0 && s.mode != "gonet" {
+			label += fmt.Sprintf("  (%.2f× gonet)", s.vsGonet.center)
 		}
+		value := s.perSecond.center
 		if s.rounds == 0 {
-			s.perSecond, label = 0, "failed"
+			value, label = 0, "failed"
 		}
-		c.bars = append(c.bars, bar{name: s.mode, value: s.perSecond, label: label})
+		c.bars = append(c.bars, bar{name: s.mode, value: value, label: label})
 	}
 	return c
 }
@@ -506,4 +564,13 @@ func rewriteSection(chapter, md string) error {
 	}
 	text = text[:i+len(sectionBegin)] + "\n\n" + md + text[j:]
 	return os.WriteFile(chapter, []byte(text), 0o644)
+}
+
+// gnetPeer is the gnet run a mode is compared with: gnet with as many loops (multiloop-2
+// against gnet-2), or gnet with one.
+func gnetPeer(mode string) string {
+	if _, loops, ok := strings.Cut(mode, "-"); ok && strings.HasPrefix(mode, "multiloop-") {
+		return "gnet-" + loops
+	}
+	return "gnet"
 }

@@ -1,31 +1,33 @@
 package main
 
 import (
-	"bufio"
-	"errors"
+	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"flavors/code/kv"
+	"flavors/internal/proc"
 )
 
 // A server is one server process under test, started pinned to a CPU.
 type server struct {
 	mode   string
-	cmd    *exec.Cmd
+	proc   *proc.Process
 	addr   string
-	stderr *headBuffer
-	exited chan struct{}
-	err    error // how it exited, once exited is closed
+	stderr *headLines
 }
 
 // startServer runs bin -addr 127.0.0.1:0 (plus args) under taskset when cpu >= 0, in its own
 // process group, and waits for its "listening on" line.
 func startServer(mode, bin string, cpu int, args ...string) (*server, error) {
+	if unpinned(mode) {
+		cpu = -1
+	}
 	argv := append([]string{bin, "-addr", "127.0.0.1:0"}, args...)
 	if cpu >= 0 {
 		// taskset execs the server in its own place, so the PID is the server's. Go sizes
@@ -34,42 +36,24 @@ func startServer(mode, bin string, cpu int, args ...string) (*server, error) {
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = serverEnv()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdout, err := cmd.StdoutPipe()
+	s := &server{mode: mode, stderr: &headLines{max: 4096}}
+	p, err := proc.Start(cmd, nil, s.stderr.add)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{mode: mode, cmd: cmd, stderr: &headBuffer{max: 4096}, exited: make(chan struct{})}
-	cmd.Stderr = s.stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
+	s.proc = p
 	live.add(s)
-	lines := bufio.NewReader(stdout)
-	addrc := make(chan string, 1)
-	go func() {
-		line, _ := lines.ReadString('\n')
-		addrc <- strings.TrimSpace(line)
-		io.Copy(io.Discard, lines)
-	}()
-	go func() {
-		s.err = cmd.Wait()
-		live.remove(s)
-		close(s.exited)
-	}()
-	select {
-	case line := <-addrc:
-		addr, ok := strings.CutPrefix(line, "listening on ")
-		if !ok {
-			s.stop()
-			return nil, fmt.Errorf("%s: first line %q, stderr: %s", mode, line, s.stderr)
-		}
-		s.addr = addr
-		return s, nil
-	case <-time.After(10 * time.Second):
-		s.stop()
-		return nil, fmt.Errorf("%s: no listening line in 10s", mode)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	line, err := p.FirstLine(ctx)
+	if err == nil {
+		s.addr, err = kv.ParseAnnouncement(line)
 	}
+	if err != nil {
+		s.stop()
+		return nil, fmt.Errorf("%s: %v; stderr: %s", mode, err, s.stderr)
+	}
+	return s, nil
 }
 
 // serverGOMAXPROCS, if not zero, is given to every server: an experiment (-gomaxprocs), not
@@ -92,43 +76,29 @@ func serverEnv() []string {
 	return env
 }
 
-func (s *server) pid() int { return s.cmd.Process.Pid }
-
-// alive reports whether the process is still running.
-func (s *server) alive() bool {
-	select {
-	case <-s.exited:
-		return false
-	default:
-		return true
-	}
-}
+func (s *server) pid() int { return s.proc.Pid() }
 
 // stop sends SIGTERM to the server's process group, and SIGKILL if it has not exited after
 // two seconds (the contract gives it one).
 func (s *server) stop() {
-	if !s.alive() {
-		return
-	}
-	syscall.Kill(-s.pid(), syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(2 * time.Second):
-		syscall.Kill(-s.pid(), syscall.SIGKILL)
-		<-s.exited
-	}
+	_, _ = s.proc.Terminate(2 * time.Second)
+	live.remove(s)
 }
 
 // crash describes how the server died, or is "" if it is alive or was stopped by us.
 func (s *server) crash() string {
-	if s.alive() {
+	select {
+	case <-s.proc.Exited():
+	default:
 		return ""
 	}
-	var exit *exec.ExitError
-	if errors.As(s.err, &exit) && exit.ExitCode() == 0 {
-		return ""
+	if err := s.proc.Reap(); err != nil {
+		return fmt.Sprintf("exited (%v)", err)
 	}
-	return fmt.Sprintf("exited (%v): %s", s.err, firstFatalLine(s.stderr.String()))
+	if st := s.proc.State(); !st.Success() {
+		return fmt.Sprintf("exited (%v): %s", st, firstFatalLine(s.stderr.String()))
+	}
+	return ""
 }
 
 // firstFatalLine picks the line of a Go crash that says what happened.
@@ -142,27 +112,27 @@ func firstFatalLine(stderr string) string {
 	return lines[len(lines)-1]
 }
 
-// headBuffer keeps the first max bytes written to it: a crashing Go program says why at the
-// top of its trace, then dumps thousands of goroutines.
-type headBuffer struct {
+// headLines keeps the first max bytes of lines: a crashing Go program says why at the top
+// of its trace, then dumps thousands of goroutines.
+type headLines struct {
 	mu  sync.Mutex
 	max int
 	buf []byte
 }
 
-func (t *headBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if room := t.max - len(t.buf); room > 0 {
-		t.buf = append(t.buf, p[:min(room, len(p))]...)
+func (h *headLines) add(line string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if room := h.max - len(h.buf); room > 0 {
+		line += "\n"
+		h.buf = append(h.buf, line[:min(room, len(line))]...)
 	}
-	return len(p), nil
 }
 
-func (t *headBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
+func (h *headLines) String() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return string(h.buf)
 }
 
 // live holds the servers running, so an interrupted benchmark leaves none behind.
@@ -176,10 +146,12 @@ type serverSet struct {
 func (l *serverSet) add(s *server)    { l.mu.Lock(); l.m[s] = true; l.mu.Unlock() }
 func (l *serverSet) remove(s *server) { l.mu.Lock(); delete(l.m, s); l.mu.Unlock() }
 
+// killAll kills every server still running. The process keeps each group's id reserved
+// until it is reaped, so this never signals a stranger.
 func (l *serverSet) killAll() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for s := range l.m {
-		syscall.Kill(-s.pid(), syscall.SIGKILL)
+		s.proc.Signal(syscall.SIGKILL)
 	}
 }

@@ -41,6 +41,7 @@ const (
 var modeColor = map[string]string{
 	"threaded": "#d62728", "threaded-20k": "#ff7f0e", "gonet": "#1f77b4", "busywait": "#e377c2",
 	"select": "#9467bd", "poll": "#8c564b", "epoll": "#2ca02c", "uring": "#17becf", "gnet": "#7f7f7f",
+	"pool": "#bcbd22", "pool-64": "#bcbd22", "pool-refuse": "#dbdb8d", "forked": "#8c6d31",
 }
 
 func colorOf(name string) string {

@@ -110,7 +110,8 @@ func measureQuietly(ctx context.Context, p plan, bin, mode string, sc scenario) 
 // the measured window (the generator reports both moments), and its RSS and threads at the end.
 func measure(ctx context.Context, p plan, bin, mode string, sc scenario) run {
 	one := run{Mode: mode}
-	path, args := modeBinary(bin, mode)
+	m, _ := modeNamed(mode)
+	path, args := m.command(bin)
 	srv, err := startServer(mode, path, p.serverCPU, args...)
 	if err != nil {
 		one.Failure = err.Error()
@@ -122,10 +123,10 @@ func measure(ctx context.Context, p plan, bin, mode string, sc scenario) run {
 	watch := func(pr loadgen.Progress) {
 		switch {
 		case pr.Phase == "measuring" && pr.Elapsed == 0:
-			before, _ = sampleProc(srv.pid())
+			before, _ = sampleServer(srv.pid())
 			genBefore, busyBefore = selfCPUSeconds(), machineBusySeconds()
 		case pr.Phase == "done":
-			after, _ = sampleProc(srv.pid())
+			after, _ = sampleServer(srv.pid())
 			genAfter, busyAfter = selfCPUSeconds(), machineBusySeconds()
 		}
 	}
@@ -193,7 +194,8 @@ func runSyscalls(ctx context.Context, p plan, bin, tmp string) []syscallRun {
 // preload and warm-up included.
 func countRun(ctx context.Context, p plan, bin, tmp, mode string, sc scenario) syscallRun {
 	r := syscallRun{Conns: sc.conns, Depth: sc.depth, Mode: mode, Tool: p.syscalls}
-	path, args := modeBinary(bin, mode)
+	m, _ := modeNamed(mode)
+	path, args := m.command(bin)
 	srv, err := startServer(mode, path, p.serverCPU, args...)
 	if err != nil {
 		r.Failure = err.Error()

@@ -1,5 +1,7 @@
 // Command gnet is the benchmark's outside peer for the book's event loop: the same key-value
-// protocol served by github.com/panjf2000/gnet/v2, one event loop on one locked OS thread.
+// protocol served by github.com/panjf2000/gnet/v2: event loops on locked OS threads, one by
+// default; with -loops N, gnet's default for many loops, one acceptor (its "main reactor")
+// handing connections round robin to N loops.
 // The protocol side is the book's own kv.Session, so gnet and the book's servers differ only
 // in how bytes get in and out.
 package main
@@ -83,11 +85,12 @@ func (stderrLogger) Fatalf(f string, a ...any) {
 
 func main() {
 	addr := kv.AddrFlag()
+	loops := flag.Int("loops", 1, "event loops, each on a locked OS thread")
 	flag.Parse()
 	kv.ExitOnSignal()
 	err := gnet.Run(&server{store: kv.NewStore()}, "tcp://"+*addr,
 		gnet.WithMulticore(false),
-		gnet.WithNumEventLoop(1),
+		gnet.WithNumEventLoop(*loops),
 		gnet.WithLockOSThread(true),
 		gnet.WithReuseAddr(true),
 		gnet.WithLogger(stderrLogger{}))

@@ -1,0 +1,228 @@
+// The Run panel: one renderer for a live run (events over the websocket) and a recorded one
+// (the same events, carried by the page). A panel without a Run button (the static export)
+// only replays its recordings.
+
+import { Session } from "./fold.js";
+import { describe } from "./format.js";
+import { drawGauges } from "./gauges.js";
+import { consoleRow, logRow } from "./log.js";
+import { drawLegend, drawTimeline } from "./timeline.js";
+import { openTransport } from "./transport.js";
+
+const panel = document.querySelector("section.run[data-chapter]");
+if (panel && panel.querySelector("[data-controls]")) start(panel);
+
+function start(panel) {
+  const $ = (sel) => panel.querySelector(sel);
+  const form = $("[data-controls]");
+  const runButton = $("[data-run]"); // null in the export: nothing runs there
+  const stopButton = $("[data-stop]");
+  const replayButton = $("[data-replay]");
+  const badge = $("[data-badge]");
+  const statusLine = $("[data-status]");
+  const gaugesBox = $("[data-gauges]");
+  const timelineBox = $("[data-timeline]");
+  const logList = $("[data-log]");
+  const consoleForm = $("[data-console]");
+  const consoleOut = $("[data-console-out]");
+  const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
+
+  let session = new Session();
+  let live = false; // events arrive as they happen: a run, or a replay
+  let lastArrival = 0;
+  let cursor = null; // the moment marked in the log
+  let replayTimers = [];
+  let socketRun = false; // a run started from this page is going
+  let recording = null; // the selected mode's recorded events
+
+  function now() {
+    if (!live || session.over) return session.lastT;
+    return session.lastT + (performance.now() - lastArrival);
+  }
+
+  let drawQueued = false;
+  function draw() {
+    if (drawQueued) return;
+    drawQueued = true;
+    requestAnimationFrame(() => {
+      drawQueued = false;
+      const t = now();
+      drawTimeline(timelineBox, session, t, cursor);
+      drawGauges(gaugesBox, session, t, cursor);
+    });
+  }
+
+  // While a run is live, open spans grow: redraw ten times a second (calm, and enough).
+  setInterval(() => { if (live && !session.over && !document.hidden) draw(); }, 100);
+  addEventListener("resize", draw);
+  document.addEventListener("themechange", draw);
+
+  function feed(e) {
+    session.add(e);
+    lastArrival = performance.now();
+    logRow(logList, e, session);
+    if (e.type === "console" && consoleOut) consoleRow(consoleOut, e);
+    showStatus(e);
+    draw();
+  }
+
+  function reset() {
+    session = new Session();
+    cursor = null;
+    logList.replaceChildren();
+    statusLine.textContent = "";
+  }
+
+  function showStatus(e) {
+    let text = null, fail = false;
+    if (e.type === "status") {
+      text = describe(e, session)[1];
+      fail = e.status === "failed";
+    } else if (e.type === "end") {
+      text = "Run over: " + e.text + ".";
+    } else if (e.type === "error") {
+      text = e.text;
+      fail = true;
+    } else if (e.type === "build" && /\.md:\d+/.test(e.text)) {
+      text = e.text;
+      fail = true;
+    }
+    if (text === null) return;
+    statusLine.replaceChildren();
+    const span = document.createElement("span");
+    if (fail) span.className = "fail";
+    span.textContent = text;
+    statusLine.append(span);
+  }
+
+  logList.addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-t]");
+    if (!b) return;
+    const pressed = b.getAttribute("aria-pressed") === "true";
+    for (const other of logList.querySelectorAll("button[aria-pressed='true']")) other.setAttribute("aria-pressed", "false");
+    cursor = pressed ? null : Number(b.dataset.t);
+    b.setAttribute("aria-pressed", String(!pressed));
+    draw();
+  });
+
+  // ── recorded sessions ──────────────────────────────────────────────────────────────
+
+  function selectedMode() {
+    return (form.querySelector("input[name=mode]:checked") || form.querySelector("input[name=mode]")).value;
+  }
+
+  function showLesson() {
+    const mode = selectedMode();
+    for (const p of panel.querySelectorAll("[data-lesson]")) p.hidden = p.dataset.lesson !== mode;
+  }
+
+  // The page carries each mode's recording as a JSON array.
+  function loadRecording() {
+    const mode = selectedMode();
+    const data = [...panel.querySelectorAll("script[data-recording]")].find((s) => s.dataset.recording === mode);
+    recording = null;
+    if (!data) return;
+    try { recording = JSON.parse(data.textContent); } catch (err) { recording = null; }
+  }
+
+  function showRecording() {
+    stopReplay();
+    reset();
+    setBadge("recorded");
+    if (!recording) { replayButton.disabled = true; draw(); return; }
+    replayButton.disabled = false;
+    for (const e of recording) feed(e);
+    statusLine.textContent = "Recorded on the machine that built this book." + (runButton ? " Press Run to watch your own." : "");
+  }
+
+  function replay() {
+    if (!recording || socketRun) return;
+    if (reducedMotion.matches) { showRecording(); return; }
+    stopReplay();
+    reset();
+    setBadge("replaying recording");
+    live = true;
+    const start = performance.now();
+    for (const e of recording) {
+      replayTimers.push(setTimeout(() => {
+        feed(e);
+        if (e.type === "end") { live = false; setBadge("recorded"); }
+      }, Math.max(0, e.t - (performance.now() - start))));
+    }
+  }
+
+  function stopReplay() {
+    replayTimers.forEach(clearTimeout);
+    replayTimers = [];
+    if (!socketRun) live = false;
+  }
+
+  function setBadge(text) {
+    badge.textContent = text;
+    if (text === "live") badge.dataset.live = ""; else delete badge.dataset.live;
+  }
+
+  replayButton.addEventListener("click", replay);
+  form.addEventListener("change", (e) => {
+    if (e.target.name !== "mode") return;
+    showLesson();
+    loadRecording();
+    if (!socketRun) showRecording();
+  });
+
+  // ── live runs over the websocket ───────────────────────────────────────────────────
+
+  if (runButton) {
+    const transport = openTransport((e) => {
+      if (e.type === "run") { stopReplay(); reset(); setBadge("live"); live = true; socketRun = true; setRunning(true); }
+      if (e.type === "error" && !socketRun) setRunning(false);
+      feed(e);
+      if (e.type === "end") { live = false; socketRun = false; setRunning(false); }
+    }, () => {
+      if (!socketRun) return;
+      feed({ t: session.lastT, type: "error", text: "the connection to the site was lost" });
+      session.over = true;
+      live = false;
+      socketRun = false;
+      setRunning(false);
+    });
+
+    const setRunning = (running) => {
+      runButton.disabled = running;
+      stopButton.disabled = !running;
+      replayButton.disabled = running || !recording;
+      for (const input of form.querySelectorAll("input")) input.disabled = running;
+    };
+
+    const options = () => {
+      const num = (name) => { const i = form.elements[name]; return i ? Number(i.value) || 0 : 0; };
+      const slow = form.elements.slow;
+      return { clients: num("clients"), conns: num("conns"), slow: slow ? slow.checked : false };
+    };
+
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (socketRun) return;
+      stopReplay();
+      runButton.disabled = true;
+      statusLine.textContent = "Starting…";
+      transport.send({ type: "run", chapter: panel.dataset.chapter, mode: selectedMode(), options: options() });
+    });
+    stopButton.addEventListener("click", () => transport.send({ type: "stop" }));
+    if (consoleForm) consoleForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const input = consoleForm.elements.line;
+      const line = input.value.trim();
+      if (!line) return;
+      transport.send({ type: "console", chapter: panel.dataset.chapter, mode: selectedMode(), line });
+      input.select();
+    });
+  } else {
+    form.addEventListener("submit", (e) => e.preventDefault());
+  }
+
+  drawLegend($("[data-legend]"));
+  showLesson();
+  loadRecording();
+  showRecording();
+}

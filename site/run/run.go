@@ -1,0 +1,288 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Limits of the Run button.
+const (
+	MaxRuns       = 4                      // servers running at once, over all pages
+	runTimeLimit  = 60 * time.Second       // a run ends after this, whatever it is doing
+	listenTimeout = 15 * time.Second       // from exec to "listening on"
+	sampleEvery   = 100 * time.Millisecond // /proc sampling period
+	acceptEvery   = 2 * time.Millisecond   // how often a connection waiting for accept is looked for
+	termGrace     = 2 * time.Second        // SIGTERM to SIGKILL (the contract says 1 s)
+)
+
+// Why a run ended early; the text goes to the page in the "killed" status.
+var (
+	ErrStopped      = errors.New("stopped by the reader")
+	ErrPageClosed   = errors.New("the page went away")
+	ErrTimeLimit    = fmt.Errorf("time limit (%s) reached", runTimeLimit)
+	ErrShutdown     = errors.New("the site is shutting down")
+	ErrServerExited = errors.New("the server exited by itself")
+	ErrBusy         = fmt.Errorf("the site already runs %d servers at once, its limit; press Run again when one of them ends", MaxRuns)
+)
+
+// A Scenario is what a chapter's Run button plays against its server, chosen so the
+// chapter's lesson shows on the page. The chapter's front matter names it.
+type Scenario struct {
+	Name string
+	// The reader's controls; a zero Max means the control is not offered.
+	Clients OptionRange
+	Conns   OptionRange
+	Slow    bool // the "one slow client" switch is offered (and on by default)
+	// Console: its servers speak the book's protocol, so the reader's console can talk to them.
+	Console bool
+	// Loops: the server runs many event loops, each on a thread it named after itself; the
+	// run tells which loop owns each lane's connection, and each loop's CPU.
+	Loops  bool
+	Scales Scales
+	Lanes  func(opts Options) []string
+	Play   func(ctx context.Context, rn *Run, opts Options) error
+}
+
+// An OptionRange is a number the reader may set: its default and bounds.
+type OptionRange struct{ Default, Min, Max int }
+
+func (r OptionRange) clamp(v int) int {
+	switch {
+	case r.Max == 0:
+		return 0
+	case v == 0:
+		return r.Default
+	}
+	return max(r.Min, min(v, r.Max))
+}
+
+// Options checks and clamps what the page asked for; nothing else of it is used.
+func (s *Scenario) Options(asked Options) Options {
+	return Options{
+		Clients: s.Clients.clamp(asked.Clients),
+		Slow:    s.Slow && asked.Slow,
+		Conns:   s.Conns.clamp(asked.Conns),
+	}
+}
+
+// scales are the gauges' maximums for a run. A scenario that ramps connections (c10k)
+// scales threads and descriptors to the reader's number, the same for every mode it runs.
+func (s *Scenario) scales(opts Options) *Scales {
+	sc := s.Scales
+	if opts.Conns > 0 {
+		sc.Threads, sc.FDs = opts.Conns+100, opts.Conns+100
+	}
+	return &sc
+}
+
+// A Spec is what to run: a scenario on a mode, with the reader's options, and the
+// chapter's sentence on what to watch.
+type Spec struct {
+	Mode     string
+	Scenario *Scenario
+	Options  Options // as the scenario clamped them
+	Watch    string
+}
+
+// Runner owns every run: it enforces the limit and finds the binaries.
+type Runner struct {
+	root      string // the repository: chapters/, code/
+	bin       string // where the servers are built: root/bin
+	slots     chan struct{}
+	timeLimit atomic.Int64 // a run's time limit, in nanoseconds (tests shorten it)
+	builds    buildLocks
+	live      sync.WaitGroup
+}
+
+// NewRunner runs the servers of the repository at root, built into bin.
+func NewRunner(root, bin string) *Runner {
+	r := &Runner{root: root, bin: bin, slots: make(chan struct{}, MaxRuns)}
+	r.timeLimit.Store(int64(runTimeLimit))
+	return r
+}
+
+// SetTimeLimit changes how long a run may last (tests shorten it).
+func (r *Runner) SetTimeLimit(d time.Duration) { r.timeLimit.Store(int64(d)) }
+
+// Wait returns once every run has ended and everything it started is reaped.
+func (r *Runner) Wait() { r.live.Wait() }
+
+// A Run is one press of Run: build, serve, play the scenario, clean up.
+type Run struct {
+	rn       *Runner
+	spec     Spec
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	start    time.Time
+	done     chan struct{} // closed when everything the run started is gone
+	sink     func(Event)
+	emitMu   sync.Mutex
+	lanes    laneTracker
+	serversM sync.Mutex
+	server   *Server // the one currently serving, if any
+	console  consoleState
+}
+
+// Start starts a run, or refuses with ErrBusy. sink receives the events, one at a time, in
+// order. The run ends by itself, or when parent is cancelled (its cause is the reason
+// shown), or by Stop.
+func (r *Runner) Start(parent context.Context, spec Spec, sink func(Event)) (*Run, error) {
+	select {
+	case r.slots <- struct{}{}:
+	default:
+		return nil, ErrBusy
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	rn := &Run{
+		rn: r, spec: spec, ctx: ctx, cancel: cancel, start: time.Now(),
+		done: make(chan struct{}), sink: sink, lanes: newLaneTracker(),
+	}
+	r.live.Add(1)
+	go rn.main()
+	return rn, nil
+}
+
+// Stop ends the run early for reason and returns once its processes are reaped.
+func (rn *Run) Stop(reason error) {
+	rn.cancel(reason)
+	<-rn.done
+}
+
+// Done is closed once the run is over and everything it started is reaped.
+func (rn *Run) Done() <-chan struct{} { return rn.done }
+
+func (rn *Run) main() {
+	defer rn.rn.live.Done()
+	defer func() { <-rn.rn.slots }()
+	defer close(rn.done)
+	defer rn.cancel(nil)
+	timer := time.AfterFunc(time.Duration(rn.rn.timeLimit.Load()), func() { rn.cancel(ErrTimeLimit) })
+	defer timer.Stop()
+
+	s, opts := rn.spec.Scenario, rn.spec.Options
+	rn.emit(Event{Type: "run", Mode: rn.spec.Mode, Scenario: s.Name, Lanes: s.Lanes(opts),
+		Options: &opts, Scales: s.scales(opts), Text: rn.spec.Watch})
+	if err := rn.build(); err != nil {
+		rn.end(err)
+		return
+	}
+	err := s.Play(rn.ctx, rn, opts)
+	rn.closeConsole()
+	if sv := rn.current(); sv != nil {
+		// The scenario is over, or cut short: the server goes now.
+		if cause := context.Cause(rn.ctx); cause != nil {
+			sv.kill(cause)
+		} else {
+			sv.end()
+		}
+	}
+	rn.end(err)
+}
+
+// end is the run's last event: everything it started is gone. Its text says why it ended.
+func (rn *Run) end(err error) {
+	if cause := context.Cause(rn.ctx); cause != nil {
+		// Cut short: a "killed" status already said so, unless nobody asked for it.
+		if errors.Is(cause, ErrServerExited) {
+			rn.fail(cause)
+		}
+		rn.emit(Event{Type: "end", Text: cause.Error()})
+		return
+	}
+	if err != nil {
+		rn.fail(err)
+		rn.emit(Event{Type: "end", Text: err.Error()})
+		return
+	}
+	rn.emit(Event{Type: "end", Text: "the scenario is over"})
+}
+
+func (rn *Run) fail(err error) {
+	rn.emit(Event{Type: "status", Status: "failed", Text: err.Error()})
+}
+
+// emit stamps e with the run's clock and hands it on. One at a time, so t never goes back.
+func (rn *Run) emit(e Event) {
+	rn.emitMu.Lock()
+	defer rn.emitMu.Unlock()
+	e.T = float64(time.Since(rn.start).Microseconds()/100) / 10 // 0.1 ms is plenty
+	rn.sink(e)
+}
+
+func (rn *Run) emitClient(lane int, op, text string, ms float64) {
+	rn.emit(Event{Type: "client", Client: &lane, Op: op, Text: text, Ms: roundMs(ms)})
+}
+
+func roundMs(ms float64) float64 { return float64(int64(ms*100)) / 100 }
+
+func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
+
+func (rn *Run) current() *Server {
+	rn.serversM.Lock()
+	defer rn.serversM.Unlock()
+	return rn.server
+}
+
+// Serve starts bin/MODE -addr 127.0.0.1:0 with extra flags (the scenario's, never the
+// page's), waits for its "listening on" line, and starts sampling it.
+func (rn *Run) Serve(extra ...string) (*Server, error) {
+	bin := filepath.Join(rn.rn.bin, rn.spec.Mode)
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, extra...)...)
+	cmd.Dir = rn.rn.root
+	sv, err := startServer(rn, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := sv.awaitListening(rn.ctx); err != nil {
+		sv.kill(err)
+		return nil, err
+	}
+	rn.serversM.Lock()
+	rn.server = sv
+	rn.serversM.Unlock()
+	rn.emit(Event{Type: "status", Status: "listening", Addr: sv.addr, Pid: sv.proc.Pid()})
+	sv.startSampling()
+	return sv, nil
+}
+
+// Running says the scenario has begun driving the server.
+func (rn *Run) Running() { rn.emit(Event{Type: "status", Status: "running"}) }
+
+// Note narrates the scenario on the timeline and in the log.
+func (rn *Run) Note(format string, args ...any) {
+	rn.emit(Event{Type: "note", Text: fmt.Sprintf(format, args...)})
+}
+
+// Pause waits d, or less if the run is cut short; it reports whether the run goes on.
+func (rn *Run) Pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-rn.ctx.Done():
+		return false
+	}
+}
+
+// Finish ends the current server cleanly (SIGTERM; its status is "exited").
+func (rn *Run) Finish(sv *Server) {
+	sv.end()
+	rn.serversM.Lock()
+	if rn.server == sv {
+		rn.server = nil
+	}
+	rn.serversM.Unlock()
+}
+
+// CutShort says whether the run was ended early.
+// Mode is the server the run plays its scenario on.
+func (rn *Run) Mode() string { return rn.spec.Mode }
+
+func (rn *Run) CutShort() bool { return rn.ctx.Err() != nil }

@@ -1,0 +1,181 @@
+// Package scenario is the table of what the chapters' Run buttons play. A chapter names its
+// scenario in its front matter ("scenario: NAME"), and the servers to run it on ("servers:
+// MODE …"), with what the reader should watch on each ("watch: …", "watch.MODE: …"). A new
+// scenario is one more entry in Table.
+package scenario
+
+import (
+	"context"
+	"time"
+
+	"flavors/site/run"
+)
+
+// Table is every scenario a chapter can name.
+var Table = []*run.Scenario{
+	{
+		Name:   "hello",
+		Scales: bookScales,
+		Lanes: func(run.Options) []string {
+			return []string{"A · one at a time", "B · one at a time", "A · concurrent", "B · concurrent"}
+		},
+		Play: playHello,
+	},
+	{
+		Name:    "blocking",
+		Clients: run.OptionRange{Default: 3, Min: 1, Max: 6},
+		Slow:    true,
+		Console: true,
+		Scales:  bookScales,
+		Lanes:   kvLanes,
+		Play: kvPlan{
+			stagger: 300 * time.Millisecond, slowFor: 3 * time.Second, quietEnd: 500 * time.Millisecond,
+		}.play,
+	},
+	{
+		Name:    "threaded",
+		Clients: run.OptionRange{Default: 8, Min: 1, Max: 16},
+		Slow:    true,
+		Console: true,
+		Scales:  bookScales,
+		Lanes:   kvLanes,
+		Play: kvPlan{
+			stagger: 200 * time.Millisecond, hold: 2 * time.Second, slowFor: 3 * time.Second,
+			quietEnd: 500 * time.Millisecond,
+			// Fewer workers than clients, so that some of them wait.
+			modeFlags: map[string][]string{"pool": {"-workers", "3"}},
+		}.play,
+	},
+	{
+		Name:    "c10k",
+		Conns:   run.OptionRange{Default: 2000, Min: 100, Max: 10000},
+		Console: true,
+		Scales:  run.Scales{CPU: 100, RSS: 1 << 30, Threads: 10000, FDs: 10000},
+		Lanes:   func(run.Options) []string { return laneNames(c10kActive, false) },
+		Play:    playC10K,
+	},
+	{
+		Name:    "busywait",
+		Clients: run.OptionRange{Default: 4, Min: 1, Max: 8},
+		Slow:    true,
+		Console: true,
+		Scales:  bookScales,
+		Lanes:   kvLanes,
+		Play: kvPlan{
+			quietStart: 1500 * time.Millisecond, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
+			slowFor: 3 * time.Second, quietEnd: 1500 * time.Millisecond, flags: []string{"-stats"},
+		}.play,
+	},
+	{
+		Name:    "select",
+		Clients: run.OptionRange{Default: 4, Min: 1, Max: 8},
+		Slow:    true,
+		Console: true,
+		Scales:  bookScales,
+		Lanes:   kvLanes,
+		Play: kvPlan{
+			idleConns: 100, stagger: 200 * time.Millisecond, hold: 1500 * time.Millisecond,
+			slowFor: 3 * time.Second, quietEnd: 500 * time.Millisecond, flags: []string{"-stats"},
+		}.play,
+	},
+	{
+		Name:    "epoll",
+		Clients: run.OptionRange{Default: 6, Min: 1, Max: 16},
+		Slow:    true,
+		Console: true,
+		Scales:  bookScales,
+		Lanes:   kvLanes,
+		Play: kvPlan{
+			idleConns: 100, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
+			slowFor: 3 * time.Second, quietEnd: time.Second, flags: []string{"-stats"},
+		}.play,
+	},
+	{
+		Name:    "backpressure",
+		Clients: run.OptionRange{Default: 3, Min: 2, Max: 6},
+		Console: true,
+		Scales:  bookScales,
+		Lanes: func(opts run.Options) []string {
+			names := laneNames(opts.Clients, false)
+			names[0] += " (never reads)"
+			return names
+		},
+		Play: backpressurePlan{push: 10 * time.Second, stuck: 3 * time.Second, tick: 300 * time.Millisecond}.play,
+	},
+	{
+		Name:    "multiloop",
+		Clients: run.OptionRange{Default: 8, Min: 2, Max: 16},
+		Console: true,
+		Loops:   true,
+		Scales:  bookScales,
+		Lanes: func(opts run.Options) []string {
+			names := laneNames(opts.Clients, false)
+			names[0] += " (busy)"
+			return names
+		},
+		Play: playMultiloop,
+	},
+	{
+		Name:    "uring",
+		Clients: run.OptionRange{Default: 6, Min: 1, Max: 16},
+		Slow:    true,
+		Console: true,
+		Scales:  bookScales,
+		Lanes:   kvLanes,
+		Play: kvPlan{
+			idleConns: 100, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
+			slowFor: 3 * time.Second, quietEnd: time.Second, flags: []string{"-stats"},
+		}.play,
+	},
+}
+
+// Lookup finds a scenario of Table by name.
+func Lookup(name string) (*run.Scenario, bool) {
+	for _, s := range Table {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// bookScales are the gauges' maximums on every chapter but c10k, so that a reader moving
+// from one chapter to the next compares like with like.
+var bookScales = run.Scales{CPU: 100, RSS: 64 << 20, Threads: 32, FDs: 256}
+
+// Console keeps the server up, doing nothing, for the reader's console: it is what runs
+// when the reader types a command with no run going.
+var Console = &run.Scenario{
+	Name:    "console",
+	Console: true,
+	Scales:  bookScales,
+	Lanes:   func(run.Options) []string { return nil },
+	Play: func(ctx context.Context, rn *run.Run, opts run.Options) error {
+		if _, err := rn.Serve(); err != nil {
+			return err
+		}
+		rn.Running()
+		if opts.ConsoleLine != "" {
+			rn.Console(opts.ConsoleLine)
+		}
+		<-ctx.Done()
+		return nil
+	},
+}
+
+// ConsoleWatch is what the console's run tells the reader.
+const ConsoleWatch = "The server runs for your console until you press Stop (at most a minute)."
+
+// laneNames are "A", "B", … with the slow client marked.
+func laneNames(n int, slow bool) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = string(rune('A' + i))
+	}
+	if slow && n > 0 {
+		names[0] += " (slow)"
+	}
+	return names
+}
+
+func kvLanes(opts run.Options) []string { return laneNames(opts.Clients, opts.Slow) }
