@@ -41,6 +41,11 @@ type SessionOptions struct {
 	GiveUpAfter   time.Duration // how long to keep trying with no answer arriving; default 30 s
 	AnswerTimeout time.Duration // a connection that owes answers and sends none this long is dead; default 5 s
 	ID            string        // the session id, at most MaxSessionID bytes; default 16 random bytes, hex
+
+	// Dial opens each connection; default: TCP with AnswerTimeout as its
+	// limit. A caller that wants to watch the connections come and go (the
+	// Run panel) passes its own.
+	Dial func(addr string) (net.Conn, error)
 }
 
 // SessionStats count what a SessionClient did.
@@ -96,6 +101,10 @@ func NewSessionClient(addr string, opts SessionOptions) *SessionClient {
 	}
 	if opts.ID == "" {
 		opts.ID = hex.EncodeToString(randomBytes(16))
+	}
+	if opts.Dial == nil {
+		timeout := opts.AnswerTimeout
+		opts.Dial = func(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, timeout) }
 	}
 	c := &SessionClient{addr: addr, opts: opts, next: 1, stopped: make(chan struct{}), done: make(chan struct{})}
 	c.changed.L = &c.mu
@@ -197,7 +206,7 @@ func (c *SessionClient) run() {
 		c.mu.Lock()
 		before := c.answered
 		c.mu.Unlock()
-		conn, err := net.DialTimeout("tcp", c.addr, c.opts.AnswerTimeout)
+		conn, err := c.opts.Dial(c.addr)
 		if err == nil {
 			err = c.converse(conn)
 		}

@@ -127,6 +127,9 @@ type Run struct {
 	serversM sync.Mutex
 	server   *Server // the one currently serving, if any
 	console  consoleState
+
+	commandsM sync.Mutex
+	commands  func(line string) (answer string, ok bool) // the scenario's own console words
 }
 
 // Start starts a run, or refuses with ErrBusy. sink receives the events, one at a time, in

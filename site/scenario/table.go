@@ -127,6 +127,17 @@ var Table = []*run.Scenario{
 			slowFor: 3 * time.Second, quietEnd: time.Second, flags: []string{"-stats"},
 		}.play,
 	},
+	{
+		Name:    "delivery",
+		Clients: run.OptionRange{Default: 3, Min: 1, Max: 6},
+		Console: true,
+		Scales:  bookScales,
+		Lanes:   kvLanes,
+		Play: deliveryPlan{
+			appends: 300, batch: 10, pace: 250 * time.Millisecond,
+			cutEvery: 2 * time.Second, answerTimeout: time.Second,
+		}.play,
+	},
 }
 
 // Lookup finds a scenario of Table by name.
