@@ -429,3 +429,42 @@ func TestServerDeathFailsRun(t *testing.T) {
 		t.Errorf("a run whose server died ends %q: %q\n%s", end.Status, end.Text, s.history())
 	}
 }
+
+// The Reliable delivery scenario: the reader's "rst" goes to the proxy and is answered by it
+// (no frame for the server); the scheduled cuts break connections, the clients make new
+// ones; at the end every client's value is checked, and checks out.
+func TestRunDelivery(t *testing.T) {
+	ts := startSite(t)
+	s := ts.dial(t)
+	s.send(pageMessage{Type: "run", Chapter: "12-reliable-delivery", Mode: "epoll", Options: run.Options{Clients: 2}})
+	s.until(buildTimeout, "built", isStatus("built"))
+	s.until(time.Minute, "running", isStatus("running"))
+	s.send(pageMessage{Type: "console", Line: "rst"})
+	cut := s.until(10*time.Second, "console answer", isType("console"))
+	if cut.Error != "" || cut.Req != "" || !strings.HasPrefix(cut.RespText, "the proxy cut") {
+		t.Fatalf("rst in the console: %+v", cut)
+	}
+	connects := 0
+	var verdicts []string
+	end := s.until(time.Minute, "end", func(e run.Event) bool {
+		if e.Type == "client" && e.Op == "connect" {
+			connects++
+		}
+		if e.Type == "note" && strings.Contains(e.Text, "the value:") {
+			verdicts = append(verdicts, e.Text)
+		}
+		return e.Type == "end"
+	})
+	if end.Text != "the scenario is over" || len(verdicts) != 2 {
+		t.Fatalf("run ended with %q and %d verdicts\n%s", end.Text, len(verdicts), s.history())
+	}
+	for _, v := range verdicts {
+		if !strings.HasSuffix(v, "every number once, in order") {
+			t.Errorf("verdict: %s", v)
+		}
+	}
+	if connects < 3 {
+		t.Errorf("%d connections for 2 clients: the wire was never cut", connects)
+	}
+	eventually(t, 10*time.Second, "no child process left", noChildren)
+}

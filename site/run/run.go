@@ -133,6 +133,9 @@ type Run struct {
 	server   *Server // the one currently serving, if any
 	console  consoleState
 	crashes  chan struct{} // the reader pressed "kill -9 and restart"
+
+	commandsM sync.Mutex
+	commands  func(line string) (answer string, ok bool) // the scenario's own console words
 }
 
 // Start starts a run, or refuses with ErrBusy. sink receives the events, one at a time, in
