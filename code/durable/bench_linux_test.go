@@ -367,11 +367,12 @@ func writeBigLog(b *testing.B, path string, keys, rounds int) {
 	w := bufio.NewWriterSize(f, 1<<20)
 	w.WriteString("flavors-kv log 1\n")
 	value := strings.Repeat("v", 90)
-	var body, rec []byte
+	var request, body, rec []byte
 	for r := range rounds {
 		for k := range keys {
 			put := &kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Key: fmt.Sprintf("key%06d", k), Value: fmt.Sprintf("%s%010d", value, r)}
-			body, _ = proto.MarshalOptions{}.MarshalAppend(append(body[:0], opRequest), put)
+			request, _ = proto.MarshalOptions{}.MarshalAppend(request[:0], put)
+			body = appendRequest(body[:0], time.Now(), request)
 			rec = wal.AppendRecord(rec[:0], body)
 			w.Write(rec)
 		}

@@ -60,7 +60,7 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	s, err := newServer(listener, state.(*storeState).store, *idle)
+	s, err := newServer(listener, state.(*storeState), *idle)
 	if err != nil {
 		fatal(err)
 	}
@@ -108,7 +108,7 @@ func exitOnSignal() {
 type server struct {
 	loop     *eventloop.Loop
 	listener *sock.Listener
-	store    *kv.Store
+	state    *storeState   // the store, and the sessions' clock
 	conns    []*conn       // indexed by descriptor
 	buf      []byte        // one read buffer for all: a read is fed to its session before the next
 	idle     time.Duration // close a connection that makes no progress for this long; 0: never
@@ -122,10 +122,16 @@ type server struct {
 	// The log, seen from the loop.
 	logRecord func(record []byte) // hands a record to the log: the writer, or the loop inline
 	record    []byte              // the record being handed over, reused
-	inFlight  []*conn             // connections whose write the log has, in log order
+	inFlight  []logged            // the writes the log has, in log order
 	durable   int                 // how many at the front of inFlight are on disk now
 	syncs     *loopstats.Counter  // fdatasync calls on the log
 	records   *loopstats.Counter  // records they made durable
+}
+
+// logged is a write in the log: whose it is, and when it was logged.
+type logged struct {
+	c  *conn
+	at time.Time
 }
 
 // conn is a connection, its session, and, with an idle timeout, the timer that checks it.
@@ -136,7 +142,7 @@ type conn struct {
 	closed    bool // the socket is gone; a write of it still in the log is still applied
 }
 
-func newServer(l *sock.Listener, store *kv.Store, idle time.Duration) (*server, error) {
+func newServer(l *sock.Listener, state *storeState, idle time.Duration) (*server, error) {
 	loop, err := eventloop.New()
 	if err != nil {
 		return nil, err
@@ -144,7 +150,7 @@ func newServer(l *sock.Listener, store *kv.Store, idle time.Duration) (*server, 
 	s := &server{
 		loop:     loop,
 		listener: l,
-		store:    store,
+		state:    state,
 		buf:      make([]byte, kv.ReadBufferSize),
 		idle:     idle,
 		waits:    loopstats.NewCounter("epoll_wait"),
@@ -167,7 +173,7 @@ func (s *server) acceptable(int, eventloop.Mask) {
 
 func (s *server) open(fd int) {
 	c := &conn{}
-	c.session = kv.NewJournaledSession(s.store, func(body []byte) { s.journal(c, body) })
+	c.session = kv.NewJournaledSession(s.state.store, func(body []byte) { s.journal(c, body) })
 	c.Conn = sock.NewConn(fd, c.session)
 	if err := s.loop.Add(fd, eventloop.Readable, s.onReadable, s.onWritable); err != nil {
 		c.Close(err)
@@ -294,22 +300,27 @@ func (s *server) startLog(dir *wal.Dir, commit string) error {
 	return nil
 }
 
-// journal is c's session handing over a write: it becomes a record, and c waits in line.
+// journal is c's session handing over a write: it becomes a record, stamped with the loop's
+// clock, and c waits in line.
 func (s *server) journal(c *conn, body []byte) {
-	s.record = append(append(s.record[:0], opRequest), body...)
-	s.inFlight = append(s.inFlight, c)
+	at := s.loop.Now()
+	s.record = appendRequest(s.record[:0], at, body)
+	s.inFlight = append(s.inFlight, logged{c, at})
 	s.logRecord(s.record)
 }
 
 // answerDurable answers the writes the log has made durable, in log order: each is applied
-// to the store now, so a get sees it from now on, and answered. Its connection then goes on
-// with the requests it held, which may hand the log its next write.
+// to the store now, so a get sees it from now on, and answered, with the sessions' clock at
+// the time it was logged, as a replay will apply it. Its connection then goes on with the
+// requests it held, which may hand the log its next write.
 func (s *server) answerDurable() {
 	for s.durable > 0 {
-		c := s.inFlight[0]
-		s.inFlight[0] = nil
+		w := s.inFlight[0]
+		s.inFlight[0] = logged{}
 		s.inFlight = s.inFlight[1:]
 		s.durable--
+		c := w.c
+		s.state.now = w.at
 		c.session.Durable()
 		if !c.closed {
 			_, err := c.Flush()

@@ -3,8 +3,12 @@
 package main
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"flavors/code/kv"
@@ -14,29 +18,54 @@ import (
 
 // A record's body starts with its op: what kind of record it is.
 const (
-	opRequest = 1 // a request that changes the store, exactly as the client sent it
+	// opRequest: a request that changes the store or a session, as the client sent it,
+	// after the time it was logged (8 bytes, nanoseconds since 1970, big-endian).
+	opRequest = 1
+	// opSession: in a snapshot, what the store remembers of one session.
+	opSession = 2
 )
 
+// appendRequest appends the body of a request record to dst.
+func appendRequest(dst []byte, at time.Time, request []byte) []byte {
+	dst = append(dst, opRequest)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(at.UnixNano()))
+	return append(dst, request...)
+}
+
 // storeState is the store as the log rebuilds it: a request record is handled as it was
-// when it was first answered, in the same order, so it does the same thing again.
+// when it was first answered, in the same order and at the same time by the sessions'
+// clock, so it does the same thing again.
 type storeState struct {
 	store  *kv.Store
-	answer []byte // reused: replay throws the answers away
+	now    time.Time // the time of the request being applied: the sessions' clock
+	answer []byte    // reused: replay throws the answers away
 }
 
 func newStoreState() wal.State {
-	return &storeState{store: kv.NewStore()}
+	s := &storeState{store: kv.NewStore()}
+	s.store.UseSessionClock(func() time.Time { return s.now })
+	return s
 }
 
 func (s *storeState) Apply(body []byte) error {
-	if len(body) == 0 || body[0] != opRequest {
+	switch {
+	case len(body) >= 9 && body[0] == opRequest:
+		s.now = time.Unix(0, int64(binary.BigEndian.Uint64(body[1:9])))
+		s.answer = kv.Handle(s.answer[:0], s.store, body[9:])
+	case len(body) >= 1 && body[0] == opSession:
+		ss, err := decodeSession(body[1:])
+		if err != nil {
+			return err
+		}
+		s.store.RestoreSession(ss)
+	default:
 		return fmt.Errorf("unknown record op %v", body[:min(len(body), 1)])
 	}
-	s.answer = kv.Handle(s.answer[:0], s.store, body[1:])
 	return nil
 }
 
-// Dump writes the store out as one put per key: the shortest log that rebuilds it.
+// Dump writes the store out as one put per key, then every session, the one idle longest
+// first: the shortest log that rebuilds it.
 func (s *storeState) Dump(emit func(body []byte) error) error {
 	var body []byte
 	var err error
@@ -45,10 +74,63 @@ func (s *storeState) Dump(emit func(body []byte) error) error {
 			return
 		}
 		put := &kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Key: key, Value: value}
-		body, err = proto.MarshalOptions{}.MarshalAppend(append(body[:0], opRequest), put)
-		if err == nil {
+		var request []byte
+		if request, err = proto.Marshal(put); err == nil {
+			body = appendRequest(body[:0], s.now, request)
 			err = emit(body)
 		}
 	})
+	for _, ss := range s.store.Sessions() {
+		if err != nil {
+			break
+		}
+		err = emit(appendSession(append(body[:0], opSession), ss))
+	}
 	return err
+}
+
+// A session's record: its id, the highest seq applied, when it was last used, and its
+// answers not yet acknowledged, each as protobuf's varints and length-prefixed bytes.
+func appendSession(dst []byte, ss kv.SessionState) []byte {
+	dst = protowire.AppendString(dst, ss.ID)
+	dst = protowire.AppendVarint(dst, ss.Applied)
+	dst = protowire.AppendVarint(dst, uint64(ss.LastUsed.UnixNano()))
+	dst = protowire.AppendVarint(dst, uint64(len(ss.Answers)))
+	for _, a := range ss.Answers {
+		dst = protowire.AppendBytes(dst, a)
+	}
+	return dst
+}
+
+var errBadSession = errors.New("a session record that does not decode")
+
+func decodeSession(b []byte) (kv.SessionState, error) {
+	var ss kv.SessionState
+	id, n := protowire.ConsumeString(b)
+	if n < 0 {
+		return ss, errBadSession
+	}
+	ss.ID, b = id, b[n:]
+	var fields [3]uint64 // applied, last used, answers
+	for i := range fields {
+		if fields[i], n = protowire.ConsumeVarint(b); n < 0 {
+			return ss, errBadSession
+		}
+		b = b[n:]
+	}
+	ss.Applied, ss.LastUsed = fields[0], time.Unix(0, int64(fields[1]))
+	if fields[2] > fields[0] || fields[2] > uint64(len(b)) {
+		return ss, errBadSession // more answers than requests, or than bytes to hold them
+	}
+	for range fields[2] {
+		a, n := protowire.ConsumeBytes(b)
+		if n < 0 || len(a) < 4 || int(binary.BigEndian.Uint32(a)) != len(a)-4 {
+			return ss, errBadSession // each answer is one whole frame
+		}
+		ss.Answers, b = append(ss.Answers, a), b[n:]
+	}
+	if len(b) > 0 {
+		return ss, errBadSession
+	}
+	return ss, nil
 }

@@ -6,8 +6,4 @@ import "time"
 
 // SetSessionClock makes the store's session table read the time from now, so
 // that a test can let a minute pass without waiting for it.
-func SetSessionClock(s *Store, now func() time.Time) {
-	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	s.sessions.now = now
-}
+func SetSessionClock(s *Store, now func() time.Time) { s.UseSessionClock(now) }

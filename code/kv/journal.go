@@ -2,7 +2,11 @@
 
 package kv
 
-import "google.golang.org/protobuf/encoding/protowire"
+import (
+	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
 
 // journal is what a Session needs to make writes durable before they apply.
 // Its zero value is inert: a session without a journal applies writes at once.
@@ -12,8 +16,8 @@ type journal struct {
 	durable bool              // ... and the server said it is on disk: apply it now
 }
 
-// NewJournaledSession is a session whose puts and appends go to log before
-// they touch the store. log must copy body if it keeps it. The session answers
+// NewJournaledSession is a session whose puts, appends and session requests
+// go to log before they touch the store. log must copy body if it keeps it. The session answers
 // nothing more, and wants no input, until the server calls Durable.
 func NewJournaledSession(s *Store, log func(body []byte)) *Session {
 	return &Session{store: s, journal: journal{log: log}}
@@ -55,33 +59,54 @@ func (s *Session) Durable() {
 // answer is owed even if the output is empty.
 func (s *Session) Journaling() bool { return s.journal.waiting }
 
-// mayWrite reports whether a request body may change the store. It reads the
-// kind as the decoder does (the last value wins, cut to 32 bits) and nothing
-// else. It errs on the safe side: a body it cannot read might still decode,
-// so it counts as a write. A write taken for a read would be applied without
-// being logged; a read taken for a write costs only a trip through the log.
+// mayWrite reports whether a request body may change what the server keeps:
+// a put, an append, or any request in a session (even a get moves its
+// session's seq on, and keeps its answer). It reads the kind and the session
+// as the decoder does (the last value wins; a kind is cut to 32 bits) and
+// nothing else. It errs on the safe side: a body it cannot read might still
+// decode, so it counts as a write. A write taken for a read would be applied
+// without being logged; a read taken for a write costs only a trip through
+// the log.
 func mayWrite(body []byte) bool {
 	var kind uint32
+	var inSession bool
 	for len(body) > 0 {
 		num, typ, n := protowire.ConsumeTag(body)
 		if n < 0 {
 			return true
 		}
 		body = body[n:]
-		if num == 3 && typ == protowire.VarintType {
+		switch {
+		case num == kindField && typ == protowire.VarintType:
 			v, n := protowire.ConsumeVarint(body)
 			if n < 0 {
 				return true
 			}
 			kind, body = uint32(v), body[n:]
-			continue
+		case num == sessionField && typ == protowire.BytesType:
+			v, n := protowire.ConsumeBytes(body)
+			if n < 0 {
+				return true
+			}
+			inSession, body = len(v) > 0, body[n:]
+		default:
+			if n = protowire.ConsumeFieldValue(num, typ, body); n < 0 {
+				return true
+			}
+			body = body[n:]
 		}
-		if n = protowire.ConsumeFieldValue(num, typ, body); n < 0 {
-			return true
-		}
-		body = body[n:]
 	}
-	return kind == PutOrUpdate || kind == Append
+	return kind == PutOrUpdate || kind == Append || inSession
+}
+
+// UseSessionClock makes the store's sessions read the time from now. Sessions
+// use the time to decide which one to forget, so a replay that must decide as
+// the first run did needs the time the first run had: the durable server logs
+// it with each request and gives it back here.
+func (st *Store) UseSessionClock(now func() time.Time) {
+	st.sessions.mu.Lock()
+	defer st.sessions.mu.Unlock()
+	st.sessions.now = now
 }
 
 // Range calls fn with every key and its value, one shard at a time under its

@@ -17,26 +17,33 @@ func writeSeeds() [][]byte {
 		return protowire.AppendVarint(protowire.AppendTag(b, 3, protowire.VarintType), v)
 	}
 	put, _ := proto.Marshal(&kvpb.KeyValueMessage{Kind: PutOrUpdate, Key: "k", Value: "v"})
+	sessionGet, _ := proto.Marshal(&kvpb.KeyValueMessage{Kind: Get, Key: "k", Session: "s", Seq: 1})
+	session := func(b []byte, id string) []byte {
+		return protowire.AppendString(protowire.AppendTag(b, 5, protowire.BytesType), id)
+	}
 	return [][]byte{
 		put,
-		kind(kind(nil, Get), PutOrUpdate), // the kind twice: the last one counts
-		kind(nil, 1<<32|Append),           // cut to 32 bits, that is an append
+		sessionGet, // a get, and yet it changes its session
+		session(session(kind(nil, Get), "s"), ""),                                  // the session twice: the last one counts, and is none
+		kind(kind(nil, Get), PutOrUpdate),                                          // the kind twice: the last one counts
+		kind(nil, 1<<32|Append),                                                    // cut to 32 bits, that is an append
 		kind(protowire.AppendTag(nil, 9, protowire.Fixed32Type), PutOrUpdate)[0:1], // cut short
 	}
 }
 
-// unsafeWrite is true where body decodes to a put or an append and isWrite says it is not:
-// a write that would be applied without being logged.
+// unsafeWrite is true where handle, decoding body, would change the store or a session,
+// and isWrite says it would not: a write applied without being logged.
 func unsafeWrite(body []byte, isWrite func([]byte) bool) bool {
 	var req kvpb.KeyValueMessage
-	if proto.Unmarshal(body, &req) != nil {
+	if decodeMessage(body, &req) != nil {
 		return false
 	}
-	return (req.Kind == PutOrUpdate || req.Kind == Append) && !isWrite(body)
+	changes := req.Kind == PutOrUpdate || req.Kind == Append || (req.Session != "" && req.Seq > 0)
+	return changes && !isWrite(body)
 }
 
-// FuzzMayWrite: whatever the body, a request the decoder reads as a write is one that
-// mayWrite sends to the journal.
+// FuzzMayWrite: whatever the body, a request that handle's decoder reads as a write, or as
+// a request in a session, is one that mayWrite sends to the journal.
 func FuzzMayWrite(f *testing.F) {
 	for _, b := range writeSeeds() {
 		f.Add(b)
@@ -49,7 +56,7 @@ func FuzzMayWrite(f *testing.F) {
 }
 
 // TestMayWriteCheckBites runs the same check on a reading that keeps the first kind it
-// sees: the seeds alone must catch it.
+// sees and knows nothing of sessions: the seeds alone must catch it.
 func TestMayWriteCheckBites(t *testing.T) {
 	firstKindWins := func(body []byte) bool {
 		for len(body) > 0 {

@@ -259,9 +259,10 @@ func frameLen(p []byte) int {
 // SessionState is what a store remembers of one session, in a form a server
 // that keeps its data on disk can write out and give back to RestoreSession.
 type SessionState struct {
-	ID      string
-	Applied uint64   // requests 1…Applied were applied, each once
-	Answers [][]byte // the framed answers not yet acknowledged: seqs Applied-len(Answers)+1…Applied
+	ID       string
+	Applied  uint64    // requests 1…Applied were applied, each once
+	Answers  [][]byte  // the framed answers not yet acknowledged: seqs Applied-len(Answers)+1…Applied
+	LastUsed time.Time // by the table's clock; the minute before a session may be forgotten counts from it
 }
 
 // Sessions returns a copy of every session the store remembers, the one
@@ -273,7 +274,7 @@ func (st *Store) Sessions() []SessionState {
 	defer t.mu.Unlock()
 	var all []SessionState
 	for s := t.used.prev; s != nil && s != &t.used; s = s.prev {
-		ss := SessionState{ID: s.id, Applied: s.applied}
+		ss := SessionState{ID: s.id, Applied: s.applied, LastUsed: s.lastUsed}
 		for seq := s.oldest(); seq <= s.applied; seq++ {
 			ss.Answers = append(ss.Answers, append([]byte(nil), s.answer(seq)...))
 		}
@@ -283,8 +284,8 @@ func (st *Store) Sessions() []SessionState {
 }
 
 // RestoreSession makes the store remember a session as it was, last used
-// now, replacing any session with the same id. It applies no bound: the
-// state was within them when it was saved.
+// when it was, replacing any session with the same id. It applies no bound:
+// the state was within them when it was saved.
 func (st *Store) RestoreSession(ss SessionState) {
 	t := &st.sessions
 	t.mu.Lock()
@@ -293,7 +294,7 @@ func (st *Store) RestoreSession(ss SessionState) {
 		t.drop(old)
 	}
 	s := t.add(ss.ID)
-	s.lastUsed = t.clock()
+	s.lastUsed = ss.LastUsed
 	s.applied = ss.Applied - uint64(len(ss.Answers))
 	for _, a := range ss.Answers {
 		s.keep(a)
