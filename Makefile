@@ -40,7 +40,7 @@ test: check
 	@# The event loop's kqueue backend and the portable socket code must build elsewhere too.
 	GOOS=darwin $(GO) vet ./code/... 2>&1 | $(ANNOTATE)
 	GOOS=freebsd $(GO) vet ./code/... 2>&1 | $(ANNOTATE)
-	$(GO) test -race -json -timeout 15m ./... 2>&1 | $(ANNOTATE)
+	$(GO) test -race -json -timeout 40m ./... 2>&1 | $(ANNOTATE)
 	cd tools/protoc && $(GO) vet ./... && $(GO) test ./...
 	@# The Run panel's session fold (site/render/static/run/fold.js) against the recordings,
 	@# with node's own test runner, where node is installed.
