@@ -276,7 +276,8 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// The whole book on one page, and printed: no header, sidebar, search or Run controls.
-	br.step("open /book", 30*time.Second, chromedp.Navigate(ts.srv.URL+"/book"), chromedp.WaitVisible("article h1"))
+	br.step("open /book", 2*time.Minute, // every chapter rendered at once: slow on a loaded machine
+		chromedp.Navigate(ts.srv.URL+"/book"), chromedp.WaitVisible("article h1"))
 	if got := br.eval(`[...document.querySelectorAll("article.whole h1")].map(h => h.textContent).join("|")`); got != titles(b) {
 		t.Errorf("/book holds the chapters %q, want %q", got, titles(b))
 	}

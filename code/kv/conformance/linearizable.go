@@ -92,7 +92,7 @@ func partitionByKey(history []porcupine.Operation) [][]porcupine.Operation {
 // operations on a key overlap all the time.
 const (
 	historyClients = 16
-	historyOps     = 1000 // per client
+	historyOps     = 500 // per client
 	historyKeys    = 4
 )
 
