@@ -226,11 +226,39 @@ func TestBrowser(t *testing.T) {
 	if status := br.eval(`document.querySelector("[data-status]").textContent`); !strings.Contains(status, run.ErrStopped.Error()) {
 		t.Errorf("after Stop the status says %q", status)
 	}
+	if badge := br.eval(`document.querySelector("[data-badge]").textContent`); badge != run.EndStopped {
+		t.Errorf("after Stop the badge says %q, want %s", badge, run.EndStopped)
+	}
 	br.shot("browser-run-light")
+
+	// Run again (built now) and let the scenario play to its end: the badge says finished.
+	br.step("press Run again", 10*time.Second, chromedp.Click("[data-run]"))
+	br.poll("the second run goes live", `document.querySelector("[data-badge]").textContent === "live"`, buildTimeout)
+	br.poll("the scenario plays to its end", `document.querySelector("[data-status]").textContent.startsWith("Run over")`, time.Minute)
+	if badge := br.eval(`document.querySelector("[data-badge]").textContent`); badge != run.EndFinished {
+		t.Errorf("after the scenario's end the badge says %q, want %s", badge, run.EndFinished)
+	}
+	br.shot("browser-run-finished")
 
 	// Search finds across the book, in book order.
 	br.search("epoll")
 	br.poll("search results", `document.querySelectorAll("#search-results a").length > 0`, 10*time.Second)
+
+	// Test code comes folded; a click opens it, and so does a search hit inside it.
+	br.step("open the Overview", 30*time.Second, chromedp.Navigate(ts.srv.URL+"/01-overview"), chromedp.WaitVisible("article h1"))
+	if got := br.eval(`String([...document.querySelectorAll("details.code-fold")].filter(d => !d.open &&
+		d.querySelector("figure.code-file") && !d.querySelector("pre").checkVisibility()).length)`); got == "0" {
+		t.Error("the Overview shows no folded test code")
+	}
+	br.step("click a fold's summary", 10*time.Second, chromedp.Click("details.code-fold > summary"))
+	br.poll("the fold opens", `document.querySelector("details.code-fold").open &&
+		document.querySelector("details.code-fold pre").checkVisibility()`, 5*time.Second)
+	br.search("TestReadFrameTruncated")
+	br.poll("a search result", `document.querySelectorAll("#search-results a").length > 0`, 10*time.Second)
+	br.step("follow it", 30*time.Second, chromedp.Click("#search-results a"), chromedp.WaitVisible("article h1"))
+	br.poll("the fold holding the hit is open", `[...document.querySelectorAll("details.code-fold")].some(d =>
+		d.open && d.querySelector("summary").textContent.includes("TestReadFrameTruncated") &&
+		d.querySelector("pre").checkVisibility())`, 10*time.Second)
 
 	// Every runnable chapter draws its recorded session (kept as artifacts, to look at).
 	b, err := render.Load(ts.root)
@@ -246,6 +274,34 @@ func TestBrowser(t *testing.T) {
 			document.querySelectorAll("[data-gauges] .gauge").length >= 5`, 10*time.Second)
 		br.save("recorded-"+c.Slug+".png", chromedp.Screenshot("section.run"))
 	}
+
+	// The whole book on one page, and printed: no header, sidebar, search or Run controls.
+	br.step("open /book", 2*time.Minute, // every chapter rendered at once: slow on a loaded machine
+		chromedp.Navigate(ts.srv.URL+"/book"), chromedp.WaitVisible("article h1"))
+	if got := br.eval(`[...document.querySelectorAll("article.whole h1")].map(h => h.textContent).join("|")`); got != titles(b) {
+		t.Errorf("/book holds the chapters %q, want %q", got, titles(b))
+	}
+	printed := `["header.top", "#sidebar", ".search", "section.run .buttons", "section.run .controls"].
+		filter(s => document.querySelector(s) && document.querySelector(s).checkVisibility()).join(" ")`
+	if shown := br.eval(printed); !strings.Contains(shown, "header.top") {
+		t.Errorf("on screen /book shows only %q", shown)
+	}
+	printMedia := func(media string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+			return err
+		})
+	}
+	br.step("print /book", 10*time.Second, printMedia("print"))
+	if shown := br.eval(printed); shown != "" {
+		t.Errorf("printed, /book shows %s", shown)
+	}
+	br.step("print a chapter", 30*time.Second, chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
+	if shown := br.eval(printed); shown != "" {
+		t.Errorf("printed, a chapter shows %s", shown)
+	}
+	br.save("print-chapter.png", chromedp.CaptureScreenshot())
+	br.step("back to the screen", 10*time.Second, printMedia(""))
 
 	// The same page dark, and at a phone's width.
 	br.step("dark theme", 30*time.Second,
@@ -264,6 +320,15 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
 	br.shot("browser-recorded-phone-dark")
 	br.noProblems()
+}
+
+// titles is the book's chapter titles, in order, joined by "|".
+func titles(b *render.Book) string {
+	var list []string
+	for _, c := range b.Chapters {
+		list = append(list, c.Title)
+	}
+	return strings.Join(list, "|")
 }
 
 var servingOn = regexp.MustCompile(`\(http://([0-9.]+:[0-9]+)/\)`)

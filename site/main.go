@@ -114,6 +114,7 @@ func (s *site) handler() http.Handler {
 	mux.HandleFunc("GET /search.js", s.handleSearch)
 	mux.HandleFunc("GET /figures/{name}", s.handleFigure)
 	mux.HandleFunc("GET /ws", s.handleSocket)
+	mux.HandleFunc("GET /book", s.handleWholeBook)
 	mux.HandleFunc("GET /{$}", s.handlePage)
 	mux.HandleFunc("GET /{slug}", s.handlePage)
 	return s.hostGuard(mux)

@@ -37,6 +37,23 @@ func (s *site) handlePage(w http.ResponseWriter, r *http.Request) {
 	_, _ = page.WriteTo(w)
 }
 
+// handleWholeBook serves every chapter on one page, for printing.
+func (s *site) handleWholeBook(w http.ResponseWriter, r *http.Request) {
+	b, err := render.Load(s.root)
+	if err != nil {
+		http.Error(w, "cannot read the book: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	var page bytes.Buffer
+	if err := b.WholeBook(&page, render.Live); err != nil {
+		log.Printf("the whole book: %v", err)
+		http.Error(w, "cannot draw the book: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = page.WriteTo(w)
+}
+
 // handleSearch serves the search index, as a script the page loads when the reader first
 // searches.
 func (s *site) handleSearch(w http.ResponseWriter, r *http.Request) {

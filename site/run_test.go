@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/sys/unix"
 
 	"flavors/internal/proc"
 	"flavors/site/run"
@@ -55,8 +56,8 @@ func TestRunBlockingTwoClients(t *testing.T) {
 		}
 		return e.Type == "end"
 	})
-	if end.Text != "the scenario is over" {
-		t.Fatalf("run ended with %q\n%s", end.Text, s.history())
+	if end.Text != "the scenario is over" || end.Status != run.EndFinished {
+		t.Fatalf("run ended %s with %q\n%s", end.Status, end.Text, s.history())
 	}
 	if exited != 1 {
 		t.Errorf("want one clean exit of the server, got %d", exited)
@@ -117,7 +118,9 @@ func TestStopKillsProcessGroup(t *testing.T) {
 	if killed.Text != run.ErrStopped.Error() {
 		t.Errorf("killed because %q", killed.Text)
 	}
-	s.until(10*time.Second, "end", isType("end"))
+	if end := s.until(10*time.Second, "end", isType("end")); end.Status != run.EndStopped {
+		t.Errorf("a stopped run ends %q", end.Status)
+	}
 	// The end event comes after the reap, so this holds at once.
 	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("pid %d still in /proc after Stop: %v", pid, err)
@@ -183,7 +186,9 @@ func TestTimeLimit(t *testing.T) {
 	if killed.Text != run.ErrTimeLimit.Error() {
 		t.Errorf("killed because %q", killed.Text)
 	}
-	s.until(10*time.Second, "end", isType("end"))
+	if end := s.until(10*time.Second, "end", isType("end")); end.Status != run.EndStopped {
+		t.Errorf("a run cut by its time limit ends %q", end.Status)
+	}
 	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("pid %d outlived its time limit", pid)
 	}
@@ -409,4 +414,57 @@ func TestDurableCrashButton(t *testing.T) {
 	if end := s.until(time.Minute, "end", isType("end")); end.Text != "the scenario is over" {
 		t.Fatalf("run ended with %q\n%s", end.Text, s.history())
 	}
+}
+
+// A server that dies by itself fails the run: a "failed" status, and an end saying so.
+func TestServerDeathFailsRun(t *testing.T) {
+	ts := startSite(t)
+	s := ts.dial(t)
+	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
+	if err := unix.Kill(pid, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	end := s.until(10*time.Second, "end", isType("end"))
+	if end.Status != run.EndFailed || end.Text != run.ErrServerExited.Error() {
+		t.Errorf("a run whose server died ends %q: %q\n%s", end.Status, end.Text, s.history())
+	}
+}
+
+// The Reliable delivery scenario: the reader's "rst" goes to the proxy and is answered by it
+// (no frame for the server); the scheduled cuts break connections, the clients make new
+// ones; at the end every client's value is checked, and checks out.
+func TestRunDelivery(t *testing.T) {
+	ts := startSite(t)
+	s := ts.dial(t)
+	s.send(pageMessage{Type: "run", Chapter: "12-reliable-delivery", Mode: "epoll", Options: run.Options{Clients: 2}})
+	s.until(buildTimeout, "built", isStatus("built"))
+	s.until(time.Minute, "running", isStatus("running"))
+	s.send(pageMessage{Type: "console", Line: "rst"})
+	cut := s.until(10*time.Second, "console answer", isType("console"))
+	if cut.Error != "" || cut.Req != "" || !strings.HasPrefix(cut.RespText, "the proxy cut") {
+		t.Fatalf("rst in the console: %+v", cut)
+	}
+	connects := 0
+	var verdicts []string
+	end := s.until(time.Minute, "end", func(e run.Event) bool {
+		if e.Type == "client" && e.Op == "connect" {
+			connects++
+		}
+		if e.Type == "note" && strings.Contains(e.Text, "the value:") {
+			verdicts = append(verdicts, e.Text)
+		}
+		return e.Type == "end"
+	})
+	if end.Text != "the scenario is over" || len(verdicts) != 2 {
+		t.Fatalf("run ended with %q and %d verdicts\n%s", end.Text, len(verdicts), s.history())
+	}
+	for _, v := range verdicts {
+		if !strings.HasSuffix(v, "every number once, in order") {
+			t.Errorf("verdict: %s", v)
+		}
+	}
+	if connects < 3 {
+		t.Errorf("%d connections for 2 clients: the wire was never cut", connects)
+	}
+	eventually(t, 10*time.Second, "no child process left", noChildren)
 }

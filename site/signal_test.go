@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/sys/unix"
 
 	"flavors/site/run"
 )
@@ -75,4 +76,102 @@ func siteExitOn(ctx context.Context, t *testing.T, bin string, sig syscall.Signa
 	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("server pid %d outlived the site", pid)
 	}
+}
+
+// make run, in a terminal, as a reader types it: it says what it builds before the long
+// silence of a cold build, serves, and on Ctrl-C (the terminal's ^C, not a signal the test
+// aims) stops quietly: exit status 0 and no "make: ***" line.
+func TestMakeRunCtrlC(t *testing.T) {
+	ptm, pts := openPTY(t)
+	cmd := exec.Command("make", "--no-print-directory", "run", "ADDR=127.0.0.1:0")
+	cmd.Dir = repoRoot(t)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = pts, pts, pts
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pts.Close()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	ended := false
+	defer func() {
+		if !ended {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+	}()
+
+	lines := make(chan string, 100)
+	var screen strings.Builder
+	go func() {
+		r := bufio.NewReader(ptm)
+		for {
+			line, err := r.ReadString('\n')
+			if line != "" {
+				lines <- line
+			}
+			if err != nil {
+				close(lines)
+				return
+			}
+		}
+	}()
+	deadline := time.After(buildTimeout)
+	serving := false
+	for !serving {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("make run ended before serving:\n%s", screen.String())
+			}
+			screen.WriteString(line)
+			serving = strings.HasPrefix(line, "serving the book at ")
+		case <-deadline:
+			t.Fatalf("make run did not serve:\n%s", screen.String())
+		}
+	}
+	if !strings.Contains(screen.String(), "building the site") {
+		t.Errorf("make run did not say it was building the site:\n%s", screen.String())
+	}
+	if _, err := ptm.Write([]byte{3}); err != nil { // ^C
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		ended = true
+		for line := range lines {
+			screen.WriteString(line)
+		}
+		if err != nil {
+			t.Errorf("after Ctrl-C make run ended with %v, want status 0:\n%s", err, screen.String())
+		}
+		if strings.Contains(screen.String(), "make: ***") {
+			t.Errorf("make complained after Ctrl-C:\n%s", screen.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("make run still running 30 s after Ctrl-C:\n%s", screen.String())
+	}
+}
+
+// openPTY opens a pseudo-terminal: the controlling side (ptm) and the terminal (pts).
+func openPTY(t *testing.T) (ptm, pts *os.File) {
+	t.Helper()
+	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ptm.Close() })
+	fd := int(ptm.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err = os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ptm, pts
 }

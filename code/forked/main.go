@@ -156,7 +156,7 @@ func reapChildren(exited <-chan os.Signal) {
 			if pid <= 0 || err != nil {
 				break // none left that has exited
 			}
-			if status.Signaled() && status.Signal() != unix.SIGTERM {
+			if status.Signaled() {
 				log.Printf("child %d ended by a signal: %v", pid, status.Signal())
 			} else if status.ExitStatus() > 0 {
 				log.Printf("child %d: exit status %d", pid, status.ExitStatus())
@@ -171,11 +171,24 @@ const relayBuffer = 16 << 10
 // relay is a child's whole life: its client's bytes to the store's owner, the owner's
 // answers back.
 func relay() {
+	go resetOnTerm()
 	go func() {
 		carry(ownerFD, clientFD)
 		unix.Shutdown(ownerFD, unix.SHUT_WR) // the client is done: the owner answers the rest
 	}()
 	carry(clientFD, ownerFD)
+	os.Exit(0)
+}
+
+// resetOnTerm waits for the parent's SIGTERM, which means the client made no progress for
+// the idle timeout, and resets the connection. A plain close would queue the FIN behind the
+// answers still unsent, which a client that does not read would never get to, and the
+// kernel would go on holding them, and the connection, for minutes.
+func resetOnTerm() {
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	<-term
+	unix.SetsockoptLinger(clientFD, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 	os.Exit(0)
 }
 

@@ -39,8 +39,13 @@ var (
 type SessionOptions struct {
 	Window        int           // requests submitted and not yet received; default 64
 	GiveUpAfter   time.Duration // how long to keep trying with no answer arriving; default 30 s
-	AnswerTimeout time.Duration // a connection that owes answers and sends none this long is dead; default 5 s
+	AnswerTimeout time.Duration // a connection that owes answers and sends none this long is dead; default 5 s; doubles while it fires
 	ID            string        // the session id, at most MaxSessionID bytes; default 16 random bytes, hex
+
+	// Dial opens each connection; default: TCP with AnswerTimeout as its
+	// limit. A caller that wants to watch the connections come and go (the
+	// Run panel) passes its own.
+	Dial func(addr string) (net.Conn, error)
 }
 
 // SessionStats count what a SessionClient did.
@@ -96,6 +101,10 @@ func NewSessionClient(addr string, opts SessionOptions) *SessionClient {
 	}
 	if opts.ID == "" {
 		opts.ID = hex.EncodeToString(randomBytes(16))
+	}
+	if opts.Dial == nil {
+		timeout := opts.AnswerTimeout
+		opts.Dial = func(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, timeout) }
 	}
 	c := &SessionClient{addr: addr, opts: opts, next: 1, stopped: make(chan struct{}), done: make(chan struct{})}
 	c.changed.L = &c.mu
@@ -192,18 +201,21 @@ func (c *SessionClient) stop(err error) {
 // until the connection breaks, back off, dial again.
 func (c *SessionClient) run() {
 	defer close(c.done)
-	attempt := 0
+	attempt, stalls := 0, 0 // stalls: connections in a row whose answers timed out
 	for c.waitForWork() {
 		c.mu.Lock()
 		before := c.answered
 		c.mu.Unlock()
-		conn, err := net.DialTimeout("tcp", c.addr, c.opts.AnswerTimeout)
+		conn, err := c.opts.Dial(c.addr)
 		if err == nil {
-			err = c.converse(conn)
+			err = c.converse(conn, c.opts.AnswerTimeout<<min(stalls, 5))
 		}
 		c.mu.Lock()
-		if c.answered > before {
-			attempt = 0
+		switch {
+		case c.answered > before:
+			attempt, stalls = 0, 0
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			stalls++
 		}
 		stalled := time.Since(c.lastProgress)
 		c.mu.Unlock()
@@ -242,8 +254,8 @@ func backoff(attempt int) time.Duration {
 }
 
 // converse delivers requests and takes answers on one connection until it
-// breaks.
-func (c *SessionClient) converse(conn net.Conn) error {
+// breaks, or owes answers and brings none for timeout.
+func (c *SessionClient) converse(conn net.Conn, timeout time.Duration) error {
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
@@ -259,7 +271,7 @@ func (c *SessionClient) converse(conn net.Conn) error {
 		c.send(conn, from)
 		close(sent)
 	}()
-	err := c.receive(conn)
+	err := c.receive(conn, timeout)
 	c.mu.Lock()
 	c.conn = nil
 	c.changed.Broadcast() // the sender stops waiting
@@ -301,11 +313,11 @@ func (c *SessionClient) send(conn net.Conn, next uint64) {
 }
 
 // receive reads answers until the connection breaks or an answer ends it.
-func (c *SessionClient) receive(conn net.Conn) error {
+func (c *SessionClient) receive(conn net.Conn, timeout time.Duration) error {
 	r := bufio.NewReader(conn)
 	var body []byte
 	for {
-		conn.SetReadDeadline(time.Now().Add(c.opts.AnswerTimeout))
+		conn.SetReadDeadline(time.Now().Add(timeout))
 		b, err := ReadFrame(r, body)
 		if errors.Is(err, os.ErrDeadlineExceeded) && !c.owed() {
 			continue // idle, not dead: nothing was due

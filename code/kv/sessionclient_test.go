@@ -5,6 +5,7 @@ package kv_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -170,6 +171,44 @@ func TestSessionClientWindow(t *testing.T) {
 	}
 	if seqs, acks := readSeqs(1); seqs[0] != 5 || acks[0] != 1 {
 		t.Fatalf("after one answer the client sent seq %d with ack %d, want 5 and 1", seqs[0], acks[0])
+	}
+}
+
+func TestSessionClientWaitsLongerForASlowServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				body, err := kv.ReadFrame(conn, nil)
+				var req kvpb.KeyValueMessage
+				if err != nil || proto.Unmarshal(body, &req) != nil {
+					return
+				}
+				time.Sleep(500 * time.Millisecond)
+				conn.Write(kv.AppendFrame(nil, &kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Key: req.Key, Session: req.Session, Seq: req.Seq}))
+				io.Copy(io.Discard, conn)
+			}()
+		}
+	}()
+	c := kv.NewSessionClient(ln.Addr().String(), kv.SessionOptions{AnswerTimeout: 100 * time.Millisecond, GiveUpAfter: time.Minute})
+	defer c.Close()
+	if _, err := c.Submit(&kvpb.KeyValueMessage{Kind: kv.PutOrUpdate, Key: "k", Value: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := c.Receive(); err != nil || m.Seq != 1 {
+		t.Fatalf("Receive: %v, %v", m, err)
+	}
+	if s := c.Stats(); s.Connects < 2 {
+		t.Fatalf("stats %+v: the first 100 ms timeout should have fired", s)
 	}
 }
 

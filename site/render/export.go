@@ -8,7 +8,7 @@ import (
 )
 
 // Export writes the whole book into dir as static files, for any static file server: a page
-// per chapter (index.html is the first), the styles and scripts, the search index, and the
+// per chapter (index.html is the first), book.html with every chapter, the styles and scripts, the search index, and the
 // figures. Each Run panel replays its recordings, which the pages carry; where the live Run
 // would be, a note says how to run it. What was in dir before is replaced.
 func (b *Book) Export(dir string) error {
@@ -43,6 +43,17 @@ func (b *Book) writeExport(dir string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.File, err)
 		}
+	}
+	whole, err := os.Create(filepath.Join(dir, Export.BookHref()))
+	if err != nil {
+		return err
+	}
+	err = b.WholeBook(whole, Export)
+	if cerr := whole.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
 	}
 	search, err := b.SearchScript(Export)
 	if err != nil {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"encoding/json"
+	"html/template"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -82,5 +83,51 @@ func TestExport(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, e.URL)); err != nil {
 			t.Errorf("search result %q leads to %q, not a page of the export", e.Heading, e.URL)
 		}
+	}
+}
+
+// The whole book on one page: every chapter, in order, and no two elements with one ID, and
+// every link within the page (a section, another chapter, a section of another chapter)
+// leads to an element of it.
+func TestWholeBook(t *testing.T) {
+	b, err := Load(repoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	if err := b.WholeBook(&buf, Live); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	at := 0
+	for _, c := range b.Chapters {
+		i := strings.Index(page[at:], `<article class="chapter whole" id="`+c.Slug+`">`)
+		if i < 0 {
+			t.Fatalf("%s is missing or out of order", c.File)
+		}
+		at += i
+		if !strings.HasPrefix(page[at:], `<article class="chapter whole" id="`+c.Slug+`">`) ||
+			!strings.Contains(page[at:at+500], "<h1>"+template.HTMLEscapeString(c.Title)+"</h1>") {
+			t.Errorf("%s: no title after its start", c.File)
+		}
+	}
+	ids := map[string]int{}
+	for _, m := range regexp.MustCompile(` id="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		ids[m[1]]++
+	}
+	for id, n := range ids {
+		if n > 1 {
+			t.Errorf("id %q is on %d elements", id, n)
+		}
+	}
+	inPage := 0
+	for _, m := range regexp.MustCompile(`href="#([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		if ids[m[1]] == 0 {
+			t.Errorf("a link to #%s, which is not on the page", m[1])
+		}
+		inPage++
+	}
+	if crossChapter := strings.Count(page, `href="#`+b.Chapters[7].Slug); crossChapter == 0 || inPage < 100 {
+		t.Errorf("%d links within the page, %d to %s: the links between chapters were not made links within the page", inPage, crossChapter, b.Chapters[7].Slug)
 	}
 }

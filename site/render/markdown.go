@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -90,9 +91,11 @@ func newMarkdown() goldmark.Markdown {
 }
 
 // renderChapter converts one chapter body. links maps a chapter's file name to its link so
-// that [text](03-multi-threaded-blocking.md) works both on GitHub and on the site.
-func renderChapter(body []byte, title string, links map[string]string) (renderedChapter, error) {
-	doc := parseChapter(body, title, links)
+// that [text](03-multi-threaded-blocking.md) works both on GitHub and on the site. idPrefix
+// goes in front of every heading's ID and every link to one: on the whole book's page, each
+// chapter's sections need names of their own ("SLUG--tests"; the chapter itself is "SLUG").
+func renderChapter(body []byte, title string, links map[string]string, idPrefix string) (renderedChapter, error) {
+	doc := parseChapter(body, title, links, idPrefix)
 
 	var buf bytes.Buffer
 	if err := markdown.Renderer().Render(&buf, body, doc); err != nil {
@@ -107,18 +110,25 @@ func renderChapter(body []byte, title string, links map[string]string) (rendered
 // chapterSections is the chapter's text for search: parsed, never rendered (highlighting
 // is most of the cost of a page, and search needs none of it).
 func chapterSections(body []byte, title string) []searchSection {
-	return sections(parseChapter(body, title, nil), body)
+	return sections(parseChapter(body, title, nil, ""), body)
 }
 
-func parseChapter(body []byte, title string, links map[string]string) ast.Node {
+func parseChapter(body []byte, title string, links map[string]string, idPrefix string) ast.Node {
 	ctx := parser.NewContext()
 	ctx.Set(linksKey, links)
+	ctx.Set(idPrefixKey, idPrefix)
 	doc := markdown.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
 	dropTitleHeading(doc, body, title)
 	return doc
 }
 
-var linksKey = parser.NewContextKey()
+var (
+	linksKey    = parser.NewContextKey()
+	idPrefixKey = parser.NewContextKey()
+)
+
+// idSep joins a chapter's slug and a heading's ID on the whole book's page.
+const idSep = "--"
 
 // dropTitleHeading removes a leading "# Title" that repeats the front matter's title: the
 // page prints the title itself.
@@ -136,6 +146,7 @@ type bookTransformer struct{}
 func (bookTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	src := reader.Source()
 	links, _ := pc.Get(linksKey).(map[string]string)
+	prefix, _ := pc.Get(idPrefixKey).(string)
 	placeRunSlot(doc, src)
 	var unwritten []*ast.Link
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -145,7 +156,15 @@ func (bookTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 		switch n := n.(type) {
 		case *ast.FencedCodeBlock:
 			labelCodeBlock(n, src)
+		case *ast.Heading:
+			if id := headingID(n); id != "" && prefix != "" {
+				n.SetAttributeString("id", []byte(prefix+id))
+			}
 		case *ast.Link:
+			if prefix != "" && len(n.Destination) > 1 && n.Destination[0] == '#' {
+				n.Destination = []byte("#" + prefix + string(n.Destination[1:]))
+				break
+			}
 			dest, ok := chapterLink(n.Destination, links)
 			if !ok && links != nil {
 				unwritten = append(unwritten, n)
@@ -201,6 +220,7 @@ func isRunMarker(n ast.Node, src []byte) bool {
 const (
 	attrLabel = "data-label" // what the block is: a file, a chunk, or display only
 	attrKind  = "data-kind"  // file | chunk | display
+	attrFold  = "data-fold"  // present on a block shown folded: the summary's text
 )
 
 func labelCodeBlock(n *ast.FencedCodeBlock, src []byte) {
@@ -216,6 +236,9 @@ func labelCodeBlock(n *ast.FencedCodeBlock, src []byte) {
 	case a.File != "":
 		n.SetAttributeString(attrKind, "file")
 		n.SetAttributeString(attrLabel, a.Target()+appendSuffix(a.Append))
+		if strings.HasSuffix(a.File, "_test.go") {
+			n.SetAttributeString(attrFold, testSummary(string(n.Lines().Value(src))))
+		}
 	case a.Chunk != "":
 		n.SetAttributeString(attrKind, "chunk")
 		n.SetAttributeString(attrLabel, a.Target()+appendSuffix(a.Append))
@@ -223,6 +246,30 @@ func labelCodeBlock(n *ast.FencedCodeBlock, src []byte) {
 		n.SetAttributeString(attrKind, "display")
 		n.SetAttributeString(attrLabel, a.Lang)
 	}
+}
+
+// testFunc finds the functions go test runs.
+var testFunc = regexp.MustCompile(`(?m)^func ((?:Test|Benchmark|Fuzz|Example)\w*)\(`)
+
+// testSummary says in one line what a block of test code holds, so a reader can pass it by:
+// the tests it defines, else its first comment line, else what it opens with.
+func testSummary(code string) string {
+	var names []string
+	for _, m := range testFunc.FindAllStringSubmatch(code, -1) {
+		names = append(names, m[1])
+	}
+	if len(names) > 0 {
+		return strings.Join(names, ", ")
+	}
+	for _, line := range strings.Split(code, "\n") {
+		if c, ok := strings.CutPrefix(strings.TrimSpace(line), "//"); ok && strings.TrimSpace(c) != "" {
+			return strings.TrimSpace(c)
+		}
+	}
+	if strings.HasPrefix(strings.TrimSpace(code), "package ") {
+		return "the test file's package and imports"
+	}
+	return "test helpers"
 }
 
 func appendSuffix(appends bool) string {
@@ -244,25 +291,38 @@ func chapterLink(dest []byte, links map[string]string) ([]byte, bool) {
 	if !ok {
 		return dest, false
 	}
-	if u.Fragment != "" {
+	switch {
+	case u.Fragment == "":
+	case strings.HasPrefix(page, "#"): // a chapter on the whole book's page
+		page += idSep + u.Fragment
+	default:
 		page += "#" + u.Fragment
 	}
 	return []byte(page), true
 }
 
 // codeBlockWrapper draws the frame around a highlighted block: a caption naming the file or
-// chunk it tangles into, and a copy button (wired up by app.js).
+// chunk it tangles into, and a copy button (wired up by app.js). Test code comes folded, a
+// <details> whose summary says what it tests: every line stays in the book, and the
+// browser's find-in-page and the book's search (app.js) open it when a hit is inside.
 func codeBlockWrapper(w util.BufWriter, c highlighting.CodeBlockContext, entering bool) {
+	kind, label, fold := "display", "", ""
+	if a := c.Attributes(); a != nil {
+		kind, label, fold = attrString(a, attrKind), attrString(a, attrLabel), attrString(a, attrFold)
+	}
 	if !entering {
 		if !c.Highlighted() {
 			_, _ = w.WriteString("</code></pre>")
 		}
 		_, _ = w.WriteString("</figure>\n")
+		if fold != "" {
+			_, _ = w.WriteString("</details>\n")
+		}
 		return
 	}
-	kind, label := "display", ""
-	if a := c.Attributes(); a != nil {
-		kind, label = attrString(a, attrKind), attrString(a, attrLabel)
+	if fold != "" {
+		fmt.Fprintf(w, `<details class="code-fold"><summary><span class="fold-kind">test</span> %s</summary>`,
+			template.HTMLEscapeString(fold))
 	}
 	fmt.Fprintf(w, `<figure class="code code-%s"><figcaption><span class="code-label">%s</span>`+
 		`<button type="button" class="copy" aria-label="Copy this code">Copy</button></figcaption>`,

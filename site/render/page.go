@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
@@ -49,6 +50,9 @@ func (l Layout) Href(c *Chapter) string {
 	return c.Slug + l.Ext
 }
 
+// BookHref is the relative link to the whole book on one page.
+func (l Layout) BookHref() string { return "book" + l.Ext }
+
 // links maps each chapter's file name to its link, for links between chapters.
 func (l Layout) links(b *Book) map[string]string {
 	m := make(map[string]string, len(b.Chapters))
@@ -66,7 +70,38 @@ type pageData struct {
 	Prev     *Chapter
 	Next     *Chapter
 	Rendered renderedChapter
-	Panel    *Panel // nil when the chapter runs nothing
+	Panel    *Panel         // nil when the chapter runs nothing
+	Whole    []wholeChapter // the whole book's page: every chapter, in order
+}
+
+// A wholeChapter is one chapter on the whole book's page.
+type wholeChapter struct {
+	*Chapter
+	Rendered renderedChapter
+}
+
+// WholeBook draws every chapter on one page, for printing or saving as PDF: no Run panels
+// (a printed page runs nothing), and every heading's ID and every link between chapters
+// made unique on the page by its chapter's slug.
+func (b *Book) WholeBook(w io.Writer, l Layout) error {
+	links := make(map[string]string, len(b.Chapters))
+	for _, c := range b.Chapters {
+		links[c.File] = "#" + c.Slug
+	}
+	data := pageData{Layout: l, Book: b}
+	for _, c := range b.Chapters {
+		rendered, err := renderChapter(c.Body, c.Title, links, c.Slug+idSep)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.File, err)
+		}
+		data.Whole = append(data.Whole, wholeChapter{c, rendered})
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, data); err != nil {
+		return err
+	}
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 // Page draws chapter c (nil: a page saying there is no such chapter) with its Run panel
@@ -74,7 +109,7 @@ type pageData struct {
 func (b *Book) Page(w io.Writer, l Layout, c *Chapter, panel *Panel) error {
 	data := pageData{Layout: l, Book: b, Chapter: c, Panel: panel}
 	if c != nil {
-		rendered, err := renderChapter(c.Body, c.Title, l.links(b))
+		rendered, err := renderChapter(c.Body, c.Title, l.links(b), "")
 		if err != nil {
 			return err
 		}

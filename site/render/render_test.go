@@ -28,7 +28,7 @@ func repoRoot(t *testing.T) string {
 func TestMarkdown(t *testing.T) {
 	src := "Lead.\n\n<script>alert(1)</script>\n\n<!-- run -->\n\n## First\n\nSee [the loop](07-event-loop.md#the-loop), [Go](https://go.dev/) and [later](12-later.md).\n\n" +
 		"| a | b |\n|--:|:-:|\n| 1 | 2 |\n\n```go file=code/x/x.go\npackage x // <b>\n```\n\n```go chunk=c append\nx := 1\n```\n\n```sh\n$ make\n```\n"
-	out, err := renderChapter([]byte(src), "T", map[string]string{"07-event-loop.md": "07-event-loop"})
+	out, err := renderChapter([]byte(src), "T", map[string]string{"07-event-loop.md": "07-event-loop"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +64,34 @@ func TestMarkdown(t *testing.T) {
 	}
 
 	// Without a marker the panel goes before the first section.
-	out, _ = renderChapter([]byte("Lead.\n\n## One\n\nText.\n"), "T", nil)
+	out, _ = renderChapter([]byte("Lead.\n\n## One\n\nText.\n"), "T", nil, "")
 	if !strings.HasSuffix(strings.TrimSpace(string(out.Before)), "<p>Lead.</p>") {
 		t.Errorf("panel not before the first h2: %q", out.Before)
+	}
+}
+
+// Test code comes folded, its summary saying what it tests; the code it tests does not.
+func TestTestsFold(t *testing.T) {
+	src := "```go file=code/x/x.go\npackage x\n\nfunc TestNotATest() {}\n```\n\n" +
+		"```go file=code/x/x_test.go\npackage x\n\nimport \"testing\"\n```\n\n" +
+		"```go file=code/x/x_test.go append\n// dial <connects> to addr.\nfunc dial() {}\n```\n\n" +
+		"```go file=code/x/x_test.go append\nfunc TestA(t *testing.T) {}\n\nfunc BenchmarkB(b *testing.B) {}\n```\n"
+	out, err := renderChapter([]byte(src), "T", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(out.Before) + string(out.After)
+	fold := regexp.MustCompile(`(?s)<details class="code-fold"><summary><span class="fold-kind">test</span> ([^<]*)</summary><figure class="code code-file">.*?</figure>\s*</details>`)
+	var got []string
+	for _, m := range fold.FindAllStringSubmatch(html, -1) {
+		got = append(got, m[1])
+	}
+	want := []string{"the test file&#39;s package and imports", "dial &lt;connects&gt; to addr.", "TestA, BenchmarkB"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("folded blocks' summaries %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(html), `<figure class="code code-file">`) {
+		t.Errorf("code that is not a test is folded:\n%s", html)
 	}
 }
 

@@ -31,9 +31,27 @@ type consoleState struct {
 	exchange sync.WaitGroup // the command in flight, so the run's end comes after its answer
 }
 
+// OnCommand gives the scenario the console's lines first: a line it takes (ok) is answered
+// with its answer instead of going to the server, so that a reader can act on the scenario
+// itself (the Reliable delivery chapter's "rst" cuts the wire).
+func (rn *Run) OnCommand(f func(line string) (answer string, ok bool)) {
+	rn.commandsM.Lock()
+	defer rn.commandsM.Unlock()
+	rn.commands = f
+}
+
 // Console runs one "put KEY VALUE" or "get KEY" against the run's server, in the
 // background, and reports the frames both ways as a console event.
 func (rn *Run) Console(line string) {
+	rn.commandsM.Lock()
+	commands := rn.commands
+	rn.commandsM.Unlock()
+	if commands != nil {
+		if answer, ok := commands(strings.TrimSpace(line)); ok {
+			rn.emit(Event{Type: "console", Text: line, RespText: answer})
+			return
+		}
+	}
 	if !rn.spec.Scenario.Console {
 		rn.emit(Event{Type: "console", Text: line, Error: "this server does not speak the book's protocol"})
 		return

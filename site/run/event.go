@@ -62,7 +62,8 @@ package run
 //	note     text: the scenario narrating what it does next ("A goes quiet for 3 s").
 //	console  a console exchange: text (the command), req and resp (frames as hex), reqText
 //	         and respText (their decoded form), or error.
-//	end      the run is over and everything it started is reaped; text says why.
+//	end      the run is over and everything it started is reaped; status says how
+//	         (finished, stopped, failed: see EndFinished), text says why.
 //	error    text: the site refused or could not do what the page asked (not part of a run).
 //
 // Fields are omitted when empty, so each line stays short.

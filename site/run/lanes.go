@@ -179,7 +179,12 @@ func (rn *Run) Dial(lane int, addr string) (*Lane, error) {
 // Request reports one request of the lane: send, then waiting if it takes a while, then the
 // response (or an error). do performs it and says what the answer was.
 func (l *Lane) Request(what string, do func() (string, error)) (string, error) {
-	rn, lane := l.rn, l.index
+	return l.rn.Request(l.index, what, do)
+}
+
+// Request is Lane.Request for a lane whose requests outlive its connections (a client
+// that reconnects and sends again what was not answered).
+func (rn *Run) Request(lane int, what string, do func() (string, error)) (string, error) {
 	sent := time.Now()
 	rn.emitClient(lane, "send", what, 0)
 	var mu sync.Mutex

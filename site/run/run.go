@@ -133,6 +133,9 @@ type Run struct {
 	server   *Server // the one currently serving, if any
 	console  consoleState
 	crashes  chan struct{} // the reader pressed "kill -9 and restart"
+
+	commandsM sync.Mutex
+	commands  func(line string) (answer string, ok bool) // the scenario's own console words
 }
 
 // Start starts a run, or refuses with ErrBusy. sink receives the events, one at a time, in
@@ -192,23 +195,33 @@ func (rn *Run) main() {
 	rn.end(err)
 }
 
-// end is the run's last event: everything it started is gone. Its text says why it ended.
+// end is the run's last event: everything it started is gone. Its status says how the run
+// ended (Ending), its text why.
 func (rn *Run) end(err error) {
 	if cause := context.Cause(rn.ctx); cause != nil {
 		// Cut short: a "killed" status already said so, unless nobody asked for it.
 		if errors.Is(cause, ErrServerExited) {
 			rn.fail(cause)
+			rn.emit(Event{Type: "end", Status: EndFailed, Text: cause.Error()})
+			return
 		}
-		rn.emit(Event{Type: "end", Text: cause.Error()})
+		rn.emit(Event{Type: "end", Status: EndStopped, Text: cause.Error()})
 		return
 	}
 	if err != nil {
 		rn.fail(err)
-		rn.emit(Event{Type: "end", Text: err.Error()})
+		rn.emit(Event{Type: "end", Status: EndFailed, Text: err.Error()})
 		return
 	}
-	rn.emit(Event{Type: "end", Text: "the scenario is over"})
+	rn.emit(Event{Type: "end", Status: EndFinished, Text: "the scenario is over"})
 }
+
+// How a run ended, the status of its end event: the page's badge says it.
+const (
+	EndFinished = "finished" // the scenario played to its end
+	EndStopped  = "stopped"  // cut short from outside: the reader, the time limit, a closed page, the site going down
+	EndFailed   = "failed"   // the run could not go on, or the server died by itself
+)
 
 func (rn *Run) fail(err error) {
 	rn.emit(Event{Type: "status", Status: "failed", Text: err.Error()})

@@ -136,6 +136,17 @@ var Table = []*run.Scenario{
 		Lanes:    durableLanes,
 		Play:     playDurable,
 	},
+	{
+		Name:    "delivery",
+		Clients: run.OptionRange{Default: 3, Min: 1, Max: 6},
+		Console: true,
+		Scales:  bookScales,
+		Lanes:   kvLanes,
+		Play: deliveryPlan{
+			appends: 300, batch: 10, pace: 250 * time.Millisecond,
+			cutEvery: 2 * time.Second, answerTimeout: time.Second,
+		}.play,
+	},
 }
 
 // Lookup finds a scenario of Table by name.

@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,17 +60,30 @@ func BenchmarkDelivery(b *testing.B) {
 			}, 0, 100)
 		}
 	})
-	b.Run("never-acking", func(b *testing.B) {
-		for b.Loop() {
-			s := conformance.Start(b, bin)
-			growth, refused, err := conformance.NeverAcking(s, "na", 10_000, 26)
-			if err != nil {
-				b.Fatal(err)
+	for _, c := range []struct {
+		name     string
+		getsEach int
+		memLimit string // GOMEMLIMIT for the server: the garbage collector's target
+	}{
+		{"never-acking", 26, ""},
+		{"never-acking-gomemlimit", 26, "320MiB"},
+		{"one-answer-each", 1, ""},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			if c.memLimit != "" {
+				b.Setenv("GOMEMLIMIT", c.memLimit) // the server inherits the environment
 			}
-			b.ReportMetric(float64(growth)/(1<<20), "MiB-RSS-growth")
-			b.ReportMetric(float64(refused), "refused")
-		}
-	})
+			for b.Loop() {
+				s := conformance.Start(b, bin)
+				growth, refused, err := conformance.NeverAcking(s, "na", 10_000, c.getsEach)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(growth)/(1<<20), "MiB-RSS-growth")
+				b.ReportMetric(float64(refused), "refused")
+			}
+		})
+	}
 }
 
 func proxy(b *testing.B, target string) *faultproxy.Proxy {
@@ -109,28 +123,39 @@ func appendRate(b *testing.B, addr string, window int, d time.Duration) float64 
 	c := kv.NewSessionClient(addr, kv.SessionOptions{Window: window, AnswerTimeout: time.Second})
 	defer c.Close()
 	key := fmt.Sprint("rate-", rateRun)
-	start := time.Now()
-	deadline := start.Add(d)
-	submitted := make(chan int, 1)
+	deadline := time.Now().Add(d)
+	var submitted atomic.Int64 // counted before Submit, so that received < submitted means one is owed
+	stopped := make(chan struct{})
 	go func() {
-		n := 0
-		for ; time.Now().Before(deadline); n++ {
+		defer close(stopped)
+		for n := 0; time.Now().Before(deadline); n++ {
+			submitted.Add(1)
 			if _, err := c.Submit(&kvpb.KeyValueMessage{Kind: kv.Append, Key: kvtest.Lane(key, n, 100), Value: "x"}); err != nil {
-				break
+				submitted.Add(-1)
+				return
 			}
 		}
-		submitted <- n
 	}()
-	n, within := <-submitted, 0
-	for range n {
+	received, within := int64(0), 0
+	for {
+		if received == submitted.Load() {
+			select {
+			case <-stopped:
+				if received == submitted.Load() {
+					return float64(within) / d.Seconds()
+				}
+			case <-time.After(time.Millisecond):
+			}
+			continue
+		}
 		if _, err := c.Receive(); err != nil {
 			b.Fatal(err)
 		}
+		received++
 		if time.Now().Before(deadline) {
 			within++
 		}
 	}
-	return float64(within) / d.Seconds()
 }
 
 // blindUnderCuts appends 10,000 numbers without a session, 64 in flight,

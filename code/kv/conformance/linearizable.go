@@ -92,8 +92,8 @@ func partitionByKey(history []porcupine.Operation) [][]porcupine.Operation {
 // operations on a key overlap all the time.
 const (
 	historyClients = 16
-	historyOps     = 1000 // per client
-	historyKeys    = 4
+	historyOps     = 2000 // per client
+	historyKeys    = 8
 )
 
 // recordHistory runs the workload against addr, on keys under prefix, and
@@ -188,10 +188,16 @@ func linearizable(t *testing.T, s *Server) {
 	}
 }
 
+// searching lets one porcupine search run at a time: they share the CPU with
+// everything else the suite runs, and each has ioTimeout of its own.
+var searching = make(chan struct{}, 1)
+
 // checkLinearizable asks porcupine about history. When the answer is no, it
 // draws the history into an HTML file and names it in the error.
 func checkLinearizable(history []porcupine.Operation) error {
+	searching <- struct{}{}
 	result, info := porcupine.CheckOperationsVerbose(kvModel, history, ioTimeout)
+	<-searching
 	switch result {
 	case porcupine.Ok:
 		return nil

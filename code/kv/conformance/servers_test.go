@@ -43,11 +43,13 @@ var binDir string
 var (
 	cutAppends = flag.Int("cut.appends", conformance.UnderCuts.Appends, "appends in the appends-under-cuts check")
 	cutCount   = flag.Int("cut.n", conformance.UnderCuts.Cuts, "cuts in the appends-under-cuts check")
+	cutSeed    = flag.Uint64("cut.seed", 0, "where the cuts of appends-under-cuts fall (0: a new seed each run)")
 )
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	conformance.UnderCuts.Appends, conformance.UnderCuts.Cuts = *cutAppends, *cutCount
+	conformance.UnderCuts.Seed = *cutSeed
 	dir, err := os.MkdirTemp("", "conformance")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -258,7 +258,9 @@ var UnderCuts = CutPlan{Appends: 10_000, Cuts: 20}
 
 func appendsUnderCuts(t *testing.T, s *Server) {
 	plan := UnderCuts
-	plan.Seed = uint64(time.Now().UnixNano())
+	if plan.Seed == 0 {
+		plan.Seed = uint64(time.Now().UnixNano())
+	}
 	stats, err := AppendsUnderCuts(s, t.Name(), plan)
 	if err != nil {
 		t.Fatalf("seed %d: %v", plan.Seed, err)

@@ -179,7 +179,7 @@
       for (const h of hits) {
         const li = document.createElement("li");
         const a = document.createElement("a");
-        a.href = h.url + (h.id ? "#" + h.id : "");
+        a.href = h.url + "?highlight=" + encodeURIComponent(words.join(" ")) + (h.id ? "#" + h.id : "");
         const where = document.createElement("span");
         where.className = "where";
         where.textContent = h.chapter + (h.heading ? " › " + h.heading : "");
@@ -195,6 +195,29 @@
     }
     box.hidden = false;
   };
+
+  // Landing from a result: the first hit at or after the section it named is shown, and if it
+  // is in folded test code, the fold opens (the search index holds every line of code).
+  (function land() {
+    let words;
+    try { words = (new URLSearchParams(location.search).get("highlight") || "").toLowerCase().split(/\s+/).filter(Boolean); }
+    catch (e) { return; }
+    const article = document.querySelector("article.chapter");
+    if (!words.length || !article) return;
+    const from = (location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)))) || article;
+    const walk = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+    // The section's heading may hold no hit itself: start the walk there, not inside it.
+    walk.currentNode = from;
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const text = n.nodeValue.toLowerCase();
+      if (!words.some((w) => text.includes(w))) continue;
+      const fold = n.parentElement.closest("details.code-fold");
+      if (!fold) return; // the hit is in plain view already
+      fold.open = true;
+      n.parentElement.scrollIntoView({ block: "center" });
+      return;
+    }
+  })();
 
   let timer = 0;
   input.addEventListener("input", () => {

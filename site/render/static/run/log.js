@@ -60,6 +60,12 @@ export function consoleRow(consoleOut, e) {
   };
   if (e.req) li.append(frame("request", e.req, e.reqText));
   if (e.resp) li.append(frame("response", e.resp, e.respText));
+  if (!e.resp && e.respText) { // a word for the scenario, not a frame for the server
+    const said = document.createElement("div");
+    said.className = "dec";
+    said.textContent = e.respText;
+    li.append(said);
+  }
   if (e.error) {
     const err = document.createElement("div");
     err.className = "err";

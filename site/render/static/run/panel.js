@@ -158,8 +158,11 @@ function start(panel) {
     if (!socketRun) live = false;
   }
 
+  // The badge names what the panel shows: recorded, replaying recording, live, or a run
+  // that is over: finished, stopped, failed.
   function setBadge(text) {
     badge.textContent = text;
+    badge.dataset.state = text;
     if (text === "live") badge.dataset.live = ""; else delete badge.dataset.live;
   }
 
@@ -178,7 +181,8 @@ function start(panel) {
       if (e.type === "run") { stopReplay(); reset(); setBadge("live"); live = true; socketRun = true; setRunning(true); }
       if (e.type === "error" && !socketRun) setRunning(false);
       feed(e);
-      if (e.type === "end") { live = false; socketRun = false; setRunning(false); }
+      // The badge says what the panel now shows: this run, and how it ended.
+      if (e.type === "end") { live = false; socketRun = false; setRunning(false); setBadge(e.status || "finished"); }
     }, () => {
       if (!socketRun) return;
       feed({ t: session.lastT, type: "error", text: "the connection to the site was lost" });
@@ -186,6 +190,7 @@ function start(panel) {
       live = false;
       socketRun = false;
       setRunning(false);
+      setBadge("failed");
     });
 
     const setRunning = (running) => {

@@ -43,7 +43,7 @@ func runChurn(ctx context.Context, p plan, bin string, name string, round int) c
 		return r
 	}
 	defer ramp.Close()
-	base, err := sampleProc(srv.pid())
+	base, err := sampleServer(srv.pid())
 	if err != nil {
 		r.Fail = err.Error()
 		return r
@@ -54,7 +54,7 @@ func runChurn(ctx context.Context, p plan, bin string, name string, round int) c
 			r.Fail = err.Error()
 			return r
 		}
-		s, err := sampleProc(srv.pid())
+		s, err := sampleServer(srv.pid())
 		if err != nil {
 			r.Fail = srv.crash()
 			return r
@@ -80,7 +80,7 @@ func runChurn(ctx context.Context, p plan, bin string, name string, round int) c
 func waitForFDs(srv *server, fds int, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
-		s, err := sampleProc(srv.pid())
+		s, err := sampleServer(srv.pid())
 		if err != nil {
 			return fmt.Errorf("churn: %s", srv.crash())
 		}

@@ -450,7 +450,7 @@ func report(res results, p plan, out, chapter string) error {
 		t := rampTable(res, p)
 		fmt.Printf("\nc10k ramp: %d active clients at %.0f req/s each, idle connections added (median of %d rounds)\n\n%s",
 			p.active, p.activeRate, p.rampRounds, t.text())
-		fmt.Fprintf(&md, "**The c10k ramp**: %d active clients sending %s requests a second in all, on a fixed schedule (*active req/s* is what they got answered, *of intended* what the schedule asked; latencies count from the schedule), while idle connections pile up; medians of %d rounds. *RSS/conn* is the growth of the server's resident memory since no idle connection was open, divided by the connections held (its children's memory included, summed); *kernel stacks/conn* the same for the machine's kernel stacks, which RSS does not include; a connection *waiting* was accepted but not answered within two seconds:\n\n%s\n",
+		fmt.Fprintf(&md, "**The c10k ramp**: %d active clients sending %s requests a second in all, on a fixed schedule (*active req/s* is what they got answered, *of intended* what the schedule asked; latencies count from the schedule), while idle connections pile up; medians of %d rounds. *RSS/conn* is the growth of the server's resident memory since no idle connection was open, divided by the connections held (its children's memory included, summed); *kernel stacks/conn* the same for the machine's kernel stacks, which RSS does not include; a connection *waiting* was accepted but not answered within the ten seconds the ramp waits for an answer:\n\n%s\n",
 			p.active, thousands(p.activeRate), p.rampRounds, t.markdown())
 		for _, c := range rampCharts(res, p) {
 			if err := os.WriteFile(filepath.Join(out, c.file), []byte(c.chart.svg()), 0o644); err != nil {
