@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"flavors/site/render"
 	"flavors/site/run"
@@ -35,7 +36,14 @@ func livePanel(b *render.Book, c *render.Chapter) *render.Panel {
 		return nil
 	}
 	p := b.Panel(c)
+	var presets []render.Preset
+	for _, pr := range s.Presets {
+		if pr.Mode == "" || slices.Contains(c.Servers, pr.Mode) {
+			presets = append(presets, render.Preset(pr))
+		}
+	}
 	p.Controls = &render.Controls{
+		Presets:  presets,
 		Clients:  render.Range(s.Clients),
 		Conns:    render.Range(s.Conns),
 		Slow:     s.Slow,

@@ -109,7 +109,7 @@ func TestRunBlockingTwoClients(t *testing.T) {
 func TestStopKillsProcessGroup(t *testing.T) {
 	ts := startSite(t)
 	s := ts.dial(t)
-	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
+	pid := s.startQuietRun()
 	if members := proc.GroupMembers(pid); len(members) != 1 || members[0] != pid {
 		t.Fatalf("the server should lead its own process group: members %v", members)
 	}
@@ -137,7 +137,7 @@ func TestStopKillsProcessGroup(t *testing.T) {
 func TestClosedSocketLeavesNoProcess(t *testing.T) {
 	ts := startSite(t)
 	s := ts.dial(t)
-	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
+	pid := s.startQuietRun()
 	s.conn.NetConn().Close() // no close frame: the tab is just gone
 	eventually(t, 10*time.Second, "server reaped", func() (bool, string) {
 		_, err := os.Stat("/proc/" + strconv.Itoa(pid))
@@ -153,7 +153,7 @@ func TestFifthRunRefused(t *testing.T) {
 	var socks []*socket
 	for range run.MaxRuns {
 		s := ts.dial(t)
-		s.startConsoleRun("02-single-threaded-blocking", "blocking")
+		s.startQuietRun()
 		socks = append(socks, s)
 	}
 	before := len(children())
@@ -169,19 +169,19 @@ func TestFifthRunRefused(t *testing.T) {
 	// Once one run ends, a new one may start.
 	socks[0].send(pageMessage{Type: "stop"})
 	socks[0].until(10*time.Second, "end", isType("end"))
-	extra.startConsoleRun("02-single-threaded-blocking", "blocking")
+	extra.startQuietRun()
 }
 
 // A run that reaches its time limit is killed, group and all.
 func TestTimeLimit(t *testing.T) {
 	ts := startSite(t)
 	s := ts.dial(t)
-	s.startConsoleRun("02-single-threaded-blocking", "blocking") // builds, if need be, under the full limit
+	s.startQuietRun() // builds, if need be, under the full limit
 	s.send(pageMessage{Type: "stop"})
 	s.until(10*time.Second, "end", isType("end"))
 
 	ts.runner.SetTimeLimit(200 * time.Millisecond)
-	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
+	pid := s.startQuietRun()
 	killed := s.until(10*time.Second, "killed", isStatus("killed"))
 	if killed.Text != run.ErrTimeLimit.Error() {
 		t.Errorf("killed because %q", killed.Text)
@@ -233,14 +233,43 @@ func TestRefusesWhatTheBookDoesNotOffer(t *testing.T) {
 	}
 }
 
-// The console sends a real frame and shows the one that came back, both in hex.
+// The console is a client of the current run. With no run going it says so and starts
+// nothing. During a run its connection is a lane of its own, named "console" (after the
+// scenario's lanes), each command a request there with its round trip; the console shows
+// the real frames both ways, in hex.
 func TestConsole(t *testing.T) {
 	ts := startSite(t)
 	s := ts.dial(t)
-	s.startConsoleRun("02-single-threaded-blocking", "blocking")
+	s.send(pageMessage{Type: "console", Line: "get greeting"})
+	none := s.until(10*time.Second, "console answer", isType("console"))
+	if none.Error != run.ErrNoRun.Error() || none.Req != "" {
+		t.Fatalf("a console command with no run: %+v", none)
+	}
+	if c := children(); len(c) != 0 {
+		t.Fatalf("a console command with no run started %v", c)
+	}
+
+	s.startQuietRun()
+	s.send(pageMessage{Type: "console", Line: "get greeting"})
+	lane := s.until(10*time.Second, "the console's lane", isType("lane"))
+	if lane.Text != "console" || lane.Client == nil || *lane.Client != 3 { // c10k has three lanes
+		t.Fatalf("the console's lane: %+v", lane)
+	}
 	first := s.until(10*time.Second, "console answer", isType("console"))
-	if first.Error != "" || !strings.Contains(first.RespText, "GetResponse") || !strings.Contains(first.RespText, "NotOk") {
+	if first.Error != "" || !strings.Contains(first.RespText, "GetResponse") || !strings.Contains(first.RespText, "NotOk") || first.Ms <= 0 {
 		t.Fatalf("get of a missing key: %+v", first)
+	}
+	var ops []string
+	for _, e := range s.seenEvents() {
+		if e.Type == "client" && *e.Client == *lane.Client {
+			ops = append(ops, e.Op)
+			if e.Op == "response" && e.Ms <= 0 {
+				t.Errorf("the lane's response shows no round trip: %+v", e)
+			}
+		}
+	}
+	if want := "connect connected send response close"; !strings.Contains(strings.Join(ops, " "), want) {
+		t.Errorf("the console's lane did %q, want %q in it", ops, want)
 	}
 	s.send(pageMessage{Type: "console", Line: "put greeting hello world"})
 	put := s.until(10*time.Second, "console answer", isType("console"))
@@ -259,11 +288,36 @@ func TestConsole(t *testing.T) {
 	}
 }
 
+// On the blocking server, the console waits its turn like any client: a get sent while the
+// slow client A holds the server is answered only once A hangs up, and its round trip says
+// so. A keeps its connection three seconds, so the wait is well over a second: that is the
+// scenario's property, not a bound on the site's speed.
+func TestConsoleWaitsBehindTheSlowClient(t *testing.T) {
+	ts := startSite(t)
+	s := ts.dial(t)
+	s.send(pageMessage{Type: "run", Chapter: "02-single-threaded-blocking", Mode: "blocking",
+		Options: run.Options{Clients: 2, Slow: true}})
+	s.until(buildTimeout, "the slow client holds the server", func(e run.Event) bool {
+		return e.Type == "note" && strings.HasPrefix(e.Text, "A, the slow client")
+	})
+	s.send(pageMessage{Type: "console", Line: "get k0"})
+	get := s.until(time.Minute, "console answer", isType("console"))
+	if get.Error != "" || !strings.Contains(get.RespText, `"v0"`) || get.Ms < 1000 {
+		t.Fatalf("the console's get behind the slow client: %+v\n%s", get, s.history())
+	}
+	for _, e := range s.seenEvents() {
+		if e.Type == "client" && *e.Client == 2 && e.Op == "response" && e.Ms < 1000 {
+			t.Errorf("the console's lane shows %v ms, the console %v ms", e.Ms, get.Ms)
+		}
+	}
+	s.until(time.Minute, "end", isType("end"))
+}
+
 // Shutting the site down kills and reaps every run and says goodbye with a close frame.
 func TestShutdownEndsRuns(t *testing.T) {
 	ts := startSite(t)
 	s := ts.dial(t)
-	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
+	pid := s.startQuietRun()
 	ts.shutdown()
 	killed := s.until(10*time.Second, "killed", isStatus("killed"))
 	if killed.Text != run.ErrShutdown.Error() {
@@ -291,7 +345,7 @@ func TestNoLeaksAfterManyRuns(t *testing.T) {
 	}
 	ts := startSite(t)
 	warm := ts.dial(t)
-	warm.startConsoleRun("02-single-threaded-blocking", "blocking") // builds the binary once
+	warm.startQuietRun() // builds the binary once
 	warm.send(pageMessage{Type: "stop"})
 	warm.until(10*time.Second, "end", isType("end"))
 	warm.conn.Close()
@@ -302,7 +356,7 @@ func TestNoLeaksAfterManyRuns(t *testing.T) {
 
 	s := ts.dial(t)
 	for i := range 100 {
-		s.send(pageMessage{Type: "console", Chapter: "02-single-threaded-blocking", Mode: "blocking", Line: "get k"})
+		s.send(quietRun)
 		s.until(time.Minute, "listening #"+strconv.Itoa(i), isStatus("listening"))
 		s.send(pageMessage{Type: "stop"})
 		s.until(10*time.Second, "end #"+strconv.Itoa(i), isType("end"))
@@ -310,7 +364,7 @@ func TestNoLeaksAfterManyRuns(t *testing.T) {
 	s.conn.Close()
 	for range 20 {
 		c := ts.dial(t)
-		c.startConsoleRun("02-single-threaded-blocking", "blocking")
+		c.startQuietRun()
 		c.conn.NetConn().Close()
 	}
 	eventually(t, 20*time.Second, "no child process left", noChildren)
@@ -420,7 +474,7 @@ func TestDurableCrashButton(t *testing.T) {
 func TestServerDeathFailsRun(t *testing.T) {
 	ts := startSite(t)
 	s := ts.dial(t)
-	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
+	pid := s.startQuietRun()
 	if err := unix.Kill(pid, unix.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

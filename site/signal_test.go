@@ -61,7 +61,7 @@ func siteExitOn(ctx context.Context, t *testing.T, bin string, sig syscall.Signa
 	}
 	s := &socket{t: t, conn: conn, events: make(chan run.Event, 1000), closed: make(chan error, 1)}
 	go s.read()
-	pid := s.startConsoleRun("02-single-threaded-blocking", "blocking")
+	pid := s.startQuietRun()
 
 	if err := site.Process.Signal(sig); err != nil {
 		t.Fatal(err)

@@ -141,6 +141,13 @@ func (s *socket) until(timeout time.Duration, what string, match func(run.Event)
 	}
 }
 
+// seenEvents are the events until has read so far.
+func (s *socket) seenEvents() []run.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]run.Event(nil), s.seen...)
+}
+
 func (s *socket) history() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -162,11 +169,14 @@ func isType(typ string) func(run.Event) bool { return func(e run.Event) bool { r
 // buildTimeout covers a cold go build of a server on a busy two-core machine.
 const buildTimeout = 3 * time.Minute
 
-// startConsoleRun starts the server of chapter alone (the console's run) and returns its pid
-// once it is listening.
-func (s *socket) startConsoleRun(chapter, mode string) int {
+// quietRun is a run whose server stays up for a while with little going on: c10k's
+// scenario at its fewest connections, on epoll, ramps for ten seconds and holds for three.
+var quietRun = pageMessage{Type: "run", Chapter: "04-c10k", Mode: "epoll", Options: run.Options{Conns: 100}}
+
+// startQuietRun starts quietRun and returns its server's pid once it is listening.
+func (s *socket) startQuietRun() int {
 	s.t.Helper()
-	s.send(pageMessage{Type: "console", Chapter: chapter, Mode: mode, Line: "get nothing"})
+	s.send(quietRun)
 	return s.until(buildTimeout, "listening", isStatus("listening")).Pid
 }
 

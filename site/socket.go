@@ -13,7 +13,6 @@ import (
 
 	"flavors/site/render"
 	"flavors/site/run"
-	"flavors/site/scenario"
 )
 
 // The run protocol. The page opens one websocket per chapter page (/ws) and sends small
@@ -22,9 +21,9 @@ import (
 //	{"type":"run", "chapter":"single-threaded-blocking", "mode":"blocking",
 //	 "options":{"clients":3,"slow":true}}                  start the chapter's scenario
 //	{"type":"stop"}                                         end the run now
-//	{"type":"console", "chapter":…, "mode":…, "line":"put k v"}
-//	                                                        a console command; with no run
-//	                                                        going, it starts the server alone
+//	{"type":"console", "line":"put k v"}                   a console command to the run's
+//	                                                        server; with no run going, it
+//	                                                        is answered that there is none
 //
 // Only a message on this socket starts a run. The chapter and mode are looked up in the
 // book; the site then uses its own copies, so nothing the page sends reaches a command line,
@@ -99,7 +98,7 @@ func (ss *session) readLoop() {
 func (ss *session) handle(m pageMessage) {
 	switch m.Type {
 	case "run":
-		ss.startRun(m, nil)
+		ss.startRun(m)
 	case "stop":
 		if rn := ss.current(); rn != nil {
 			rn.Stop(run.ErrStopped)
@@ -113,7 +112,7 @@ func (ss *session) handle(m pageMessage) {
 			rn.Console(m.Line)
 			return
 		}
-		ss.startRun(m, scenario.Console)
+		ss.send(run.Event{Type: "console", Text: m.Line, Error: run.ErrNoRun.Error()})
 	default:
 		ss.refuse("unknown message type")
 	}
@@ -134,9 +133,8 @@ func (ss *session) current() *run.Run {
 	}
 }
 
-// startRun starts the chapter's scenario (or scen, for the console) on a mode the chapter
-// offers.
-func (ss *session) startRun(m pageMessage, scen *run.Scenario) {
+// startRun starts the chapter's scenario on a mode the chapter offers.
+func (ss *session) startRun(m pageMessage) {
 	if ss.current() != nil {
 		ss.refuse("a run is already going on this page; press Stop first")
 		return
@@ -166,17 +164,7 @@ func (ss *session) startRun(m pageMessage, scen *run.Scenario) {
 	}
 	mode := c.Servers[i]
 	spec := run.Spec{Mode: mode, Scenario: chapterScen, Watch: c.Watch(mode)}
-	if scen != nil {
-		if !chapterScen.Console {
-			ss.refuse("this chapter's server does not speak the book's protocol: no console here")
-			return
-		}
-		spec.Scenario, spec.Watch = scen, scenario.ConsoleWatch
-	}
 	spec.Options = spec.Scenario.Options(m.Options)
-	if scen == scenario.Console {
-		spec.Options.ConsoleLine = m.Line
-	}
 	rn, err := ss.site.runner.Start(ss.ctx, spec, ss.send)
 	if err != nil {
 		ss.refuse(err.Error())

@@ -24,10 +24,18 @@ type PanelMode struct {
 // offered.
 type Controls struct {
 	Clients, Conns Range
-	Slow           bool  // the "one slow client" switch (on by default)
-	SlowDisk       Range // milliseconds per sync of the durable server's log
-	Crash          bool  // the "kill -9 and restart" button, pressed during a run
-	Console        bool  // the server speaks the book's protocol: the console can talk to it
+	Presets        []Preset // buttons that set the server and the connections to a run worth seeing
+	Slow           bool     // the "one slow client" switch (on by default)
+	SlowDisk       Range    // milliseconds per sync of the durable server's log
+	Crash          bool     // the "kill -9 and restart" button, pressed during a run
+	Console        bool     // the server speaks the book's protocol: the console can talk to it
+}
+
+// A Preset is one such button: Label says what the run shows.
+type Preset struct {
+	Label string
+	Mode  string // "" leaves the server as chosen
+	Conns int
 }
 
 // A Range is a number field's default and bounds.

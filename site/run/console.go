@@ -20,14 +20,16 @@ import (
 // may never answer, and saying so is part of the lesson.
 const consoleTimeout = 5 * time.Second
 
-// consoleState is the console's own connection to the running server, opened on the first
-// command and kept, as a real client would.
+// consoleState is the console as a client of the run's server, drawn as its own lane
+// ("console", after the scenario's lanes). Like the book's bin/kv get KEY, each command
+// opens a connection, sends one request, reads one answer and hangs up: the lane shows the
+// connection wait to be accepted, and the request's round trip.
 type consoleState struct {
 	mu       sync.Mutex
-	busy     bool
-	conn     net.Conn
-	addr     string
-	closed   bool           // the run is ending: no new connection
+	lane     int            // its index on the timeline
+	named    bool           // the lane event is out
+	inFlight *Lane          // the command waiting for its answer, if any
+	closed   bool           // the run is ending: no new command
 	exchange sync.WaitGroup // the command in flight, so the run's end comes after its answer
 }
 
@@ -40,8 +42,12 @@ func (rn *Run) OnCommand(f func(line string) (answer string, ok bool)) {
 	rn.commands = f
 }
 
+// ErrNoRun answers a console command sent while no run is going: the console is a client of
+// the run's server, and with no run there is no server to talk to.
+var ErrNoRun = errors.New("no run is going: the console talks to the server of a run; press Run first")
+
 // Console runs one "put KEY VALUE" or "get KEY" against the run's server, in the
-// background, and reports the frames both ways as a console event.
+// background, on the console's lane, and reports the frames both ways as a console event.
 func (rn *Run) Console(line string) {
 	rn.commandsM.Lock()
 	commands := rn.commands
@@ -68,21 +74,23 @@ func (rn *Run) Console(line string) {
 	}
 	cs := &rn.console
 	cs.mu.Lock()
-	if cs.busy {
+	if cs.inFlight != nil || cs.closed {
 		cs.mu.Unlock()
-		rn.emit(Event{Type: "console", Text: line, Error: "still waiting for the answer to the last command"})
+		why := "still waiting for the answer to the last command"
+		if cs.closed {
+			why = "the run is over"
+		}
+		rn.emit(Event{Type: "console", Text: line, Error: why})
 		return
 	}
-	cs.busy = true
+	cs.exchange.Add(1)
 	cs.mu.Unlock()
-	cs.exchange.Go(func() {
-		e := cs.send(sv.addr, req)
+	go func() {
+		defer cs.exchange.Done()
+		e := rn.consoleExchange(sv.addr, req, strings.TrimSpace(line))
 		e.Type, e.Text = "console", line
 		rn.emit(e)
-		cs.mu.Lock()
-		cs.busy = false
-		cs.mu.Unlock()
-	})
+	}()
 }
 
 // parseConsole reads "put KEY VALUE" (the value is the rest of the line) or "get KEY".
@@ -99,32 +107,50 @@ func parseConsole(line string) (*kvpb.KeyValueMessage, error) {
 	return nil, errors.New("type put KEY VALUE or get KEY")
 }
 
-// send sends one frame and reads one back on the console's connection.
-func (cs *consoleState) send(addr string, req *kvpb.KeyValueMessage) Event {
+// consoleExchange dials the console's lane, sends one frame and reads one back: a request
+// like any client's (send, waiting, response with its round trip, or an error such as no
+// answer within consoleTimeout), and hangs up.
+func (rn *Run) consoleExchange(addr string, req *kvpb.KeyValueMessage, what string) Event {
 	frame := kv.AppendFrame(nil, req)
 	e := Event{Req: hexBytes(frame), ReqText: describe(req)}
-	conn, err := cs.connect(addr)
+	l, err := rn.dialConsole(addr)
 	if err != nil {
 		e.Error = err.Error()
 		return e
 	}
-	_ = conn.SetDeadline(time.Now().Add(consoleTimeout))
-	if _, err := conn.Write(frame); err != nil {
-		cs.drop()
-		e.Error = err.Error()
-		return e
-	}
-	body, err := kv.ReadFrame(conn, nil)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		cs.drop()
-		e.Error = fmt.Sprintf("no answer within %s: the server is not reading this connection (busy with another?)", consoleTimeout)
-		return e
-	}
+	sent := time.Now()
+	var body []byte
+	_, err = rn.Request(l.index, what, func() (string, error) {
+		_ = l.Conn.SetDeadline(time.Now().Add(consoleTimeout))
+		if _, err := l.Conn.Write(frame); err != nil {
+			return "", err
+		}
+		var err error
+		body, err = kv.ReadFrame(l.Conn, nil)
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return "", fmt.Errorf("timeout: no answer within %s: the server is not reading this connection (busy with another client?)", consoleTimeout)
+		case err != nil && rn.consoleClosed():
+			return "", errors.New("the run ended before the answer came")
+		case err != nil:
+			return "", err
+		}
+		var resp kvpb.KeyValueMessage
+		if err := proto.Unmarshal(body, &resp); err != nil {
+			return "undecodable", nil
+		}
+		return answer(&resp), nil
+	})
+	e.Ms = roundMs(msSince(sent))
+	rn.console.mu.Lock()
+	rn.console.inFlight = nil
+	rn.console.mu.Unlock()
 	if err != nil {
-		cs.drop()
+		l.close() // the lane already shows why
 		e.Error = err.Error()
 		return e
 	}
+	l.HangUp()
 	e.Resp = hexBytes(frameOf(body))
 	var resp kvpb.KeyValueMessage
 	if err := proto.Unmarshal(body, &resp); err != nil {
@@ -135,45 +161,56 @@ func (cs *consoleState) send(addr string, req *kvpb.KeyValueMessage) Event {
 	return e
 }
 
-func (cs *consoleState) connect(addr string) (net.Conn, error) {
+// dialConsole opens the console's connection for one command, on its lane (named the first
+// time).
+func (rn *Run) dialConsole(addr string) (*Lane, error) {
+	cs := &rn.console
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	if cs.closed {
 		return nil, errors.New("the run is over")
 	}
-	if cs.conn != nil && cs.addr == addr {
-		return cs.conn, nil
+	if !cs.named {
+		cs.named = true
+		lane := cs.lane
+		rn.emit(Event{Type: "lane", Client: &lane, Text: "console"})
 	}
-	if cs.conn != nil {
-		cs.conn.Close()
-	}
-	conn, err := net.DialTimeout("tcp", addr, consoleTimeout)
+	l, err := rn.Dial(cs.lane, addr)
 	if err != nil {
 		return nil, err
 	}
-	cs.conn, cs.addr = conn, addr
-	return conn, nil
+	cs.inFlight = l
+	return l, nil
 }
 
-// drop forgets a connection whose state is unknown (a late answer would be read as the next
-// command's).
-func (cs *consoleState) drop() {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	if cs.conn != nil {
-		cs.conn.Close()
-		cs.conn = nil
-	}
-}
-
-// closeConsole hangs up the console's connection, which also ends a command waiting for
-// its answer, and waits for that command's event.
-func (rn *Run) closeConsole() {
+func (rn *Run) consoleClosed() bool {
 	rn.console.mu.Lock()
-	rn.console.closed = true
-	rn.console.mu.Unlock()
-	rn.console.drop()
-	rn.console.exchange.Wait()
+	defer rn.console.mu.Unlock()
+	return rn.console.closed
+}
+
+// closeConsole ends a command still waiting for its answer (its connection closes) and
+// waits for that command's event; no command starts after it.
+func (rn *Run) closeConsole() {
+	cs := &rn.console
+	cs.mu.Lock()
+	cs.closed = true
+	if cs.inFlight != nil {
+		_ = cs.inFlight.Conn.Close()
+	}
+	cs.mu.Unlock()
+	cs.exchange.Wait()
+}
+
+// answer is what a response says, in a few words, for the console's lane.
+func answer(m *kvpb.KeyValueMessage) string {
+	switch {
+	case m.Status != kvpb.Status_Ok:
+		return m.Status.String()
+	case m.Kind == kv.GetResponse:
+		return fmt.Sprintf("%q", m.Value)
+	}
+	return "ok"
 }
 
 // frameOf puts the 4-byte big-endian length back in front of a body ReadFrame returned,

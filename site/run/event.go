@@ -23,14 +23,17 @@ package run
 //	         for every chapter so chapters compare); text (what to watch, from the chapter's
 //	         front matter).
 //	status   the run's life: status is one of
-//	           building                go build of bin/MODE has started
+//	           building                go build of bin/MODE has started (text: the command)
 //	           built                   it finished (text: "up to date" when nothing was built)
+//	           starting                bin/MODE is being started (text: its command line)
 //	           listening               addr HOST:PORT, pid: the server printed its line
 //	           running                 the scenario has started
 //	           exited                  the server is gone; code is its exit status
 //	           killed                  the site killed it; text says why (stop, time limit,
 //	                                   page closed, site shutting down)
-//	           failed                  the run could not go on; text says why
+//	           failed                  the run could not go on; text says why (for a
+//	                                   server that crashed, the first line of its panic
+//	                                   or fatal error)
 //	build    text: a line of go build's output, pointed at the chapter line that wrote the
 //	         code (chapters/FILE.md:LINE).
 //	client   client: the lane's index; op is one of
@@ -60,8 +63,11 @@ package run
 //	threads  threads: each named thread of a server with many loops, with the CPU it used
 //	         over the last second (cpu, % of one core).
 //	note     text: the scenario narrating what it does next ("A goes quiet for 3 s").
+//	lane     a lane the scenario did not name in its run event: the reader's console, the
+//	         first time it talks to the server. client: its index, text: its name.
 //	console  a console exchange: text (the command), req and resp (frames as hex), reqText
-//	         and respText (their decoded form), or error.
+//	         and respText (their decoded form), ms (the round trip), or error. Its
+//	         connection is a lane of its own, so the exchange is also a request there.
 //	end      the run is over and everything it started is reaped; status says how
 //	         (finished, stopped, failed: see EndFinished), text says why.
 //	error    text: the site refused or could not do what the page asked (not part of a run).
@@ -155,5 +161,4 @@ type Options struct {
 	Conns    int  `json:"conns,omitempty"`
 	SlowDisk int  `json:"slowdisk,omitempty"` // milliseconds added to every sync of the log
 
-	ConsoleLine string `json:"-"` // the command that started a console run
 }

@@ -219,6 +219,12 @@ func (l *Lane) HangUp() {
 	if !l.rn.CutShort() {
 		l.rn.emitClient(l.index, "close", "", 0)
 	}
+	l.close()
+}
+
+// close closes the lane's connection without a word: its lane already said why (an error).
+func (l *Lane) close() {
+	l.release()
 	l.Conn.Close()
 	l.rn.lanes.closed(l.port)
 }

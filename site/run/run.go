@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,7 +39,8 @@ type Scenario struct {
 	// The reader's controls; a zero Max means the control is not offered.
 	Clients OptionRange
 	Conns   OptionRange
-	Slow    bool // the "one slow client" switch is offered (and on by default)
+	Presets []Preset // settings worth one click: a server and a number of connections
+	Slow    bool     // the "one slow client" switch is offered (and on by default)
 	// SlowDisk: the durable server's "slow disk", in milliseconds per sync.
 	SlowDisk OptionRange
 	// Crash: the "kill -9 and restart" button is offered while the run goes on.
@@ -51,6 +53,14 @@ type Scenario struct {
 	Scales Scales
 	Lanes  func(opts Options) []string
 	Play   func(ctx context.Context, rn *Run, opts Options) error
+}
+
+// A Preset sets the reader's controls to a run worth seeing, such as the one where a server
+// meets its limit; Label says what happens in it.
+type Preset struct {
+	Label string
+	Mode  string // "" leaves the server as chosen
+	Conns int
 }
 
 // An OptionRange is a number the reader may set: its default and bounds.
@@ -102,12 +112,13 @@ type Runner struct {
 	slots     chan struct{}
 	timeLimit atomic.Int64 // a run's time limit, in nanoseconds (tests shorten it)
 	builds    buildLocks
+	fds       fdBudget
 	live      sync.WaitGroup
 }
 
 // NewRunner runs the servers of the repository at root, built into bin.
 func NewRunner(root, bin string) *Runner {
-	r := &Runner{root: root, bin: bin, slots: make(chan struct{}, MaxRuns)}
+	r := &Runner{root: root, bin: bin, slots: make(chan struct{}, MaxRuns), fds: fdBudget{limit: processFDLimit()}}
 	r.timeLimit.Store(int64(runTimeLimit))
 	return r
 }
@@ -133,26 +144,33 @@ type Run struct {
 	server   *Server // the one currently serving, if any
 	console  consoleState
 	crashes  chan struct{} // the reader pressed "kill -9 and restart"
+	fds      int           // the site's descriptors this run reserved
 
 	commandsM sync.Mutex
 	commands  func(line string) (answer string, ok bool) // the scenario's own console words
 }
 
-// Start starts a run, or refuses with ErrBusy. sink receives the events, one at a time, in
-// order. The run ends by itself, or when parent is cancelled (its cause is the reason
-// shown), or by Stop.
+// Start starts a run, or refuses with ErrBusy, or with the reason the site's descriptors
+// would not hold it. sink receives the events, one at a time, in order. The run ends by
+// itself, or when parent is cancelled (its cause is the reason shown), or by Stop.
 func (r *Runner) Start(parent context.Context, spec Spec, sink func(Event)) (*Run, error) {
 	select {
 	case r.slots <- struct{}{}:
 	default:
 		return nil, ErrBusy
 	}
+	fds := spec.Scenario.descriptors(spec.Options)
+	if err := r.fds.reserve(fds); err != nil {
+		<-r.slots
+		return nil, err
+	}
 	ctx, cancel := context.WithCancelCause(parent)
 	rn := &Run{
 		rn: r, spec: spec, ctx: ctx, cancel: cancel, start: time.Now(),
 		done: make(chan struct{}), sink: sink, lanes: newLaneTracker(),
-		crashes: make(chan struct{}, 1),
+		crashes: make(chan struct{}, 1), fds: fds,
 	}
+	rn.console.lane = len(spec.Scenario.Lanes(spec.Options)) // the console's lane comes after the scenario's
 	r.live.Add(1)
 	go rn.main()
 	return rn, nil
@@ -169,8 +187,10 @@ func (rn *Run) Done() <-chan struct{} { return rn.done }
 
 func (rn *Run) main() {
 	defer rn.rn.live.Done()
-	defer func() { <-rn.rn.slots }()
 	defer close(rn.done)
+	// Before done: whoever saw the run end may start the next at once.
+	defer func() { <-rn.rn.slots }()
+	defer rn.rn.fds.release(rn.fds)
 	defer rn.cancel(nil)
 	timer := time.AfterFunc(time.Duration(rn.rn.timeLimit.Load()), func() { rn.cancel(ErrTimeLimit) })
 	defer timer.Stop()
@@ -253,7 +273,9 @@ func (rn *Run) current() *Server {
 // page's), waits for its "listening on" line, and starts sampling it.
 func (rn *Run) Serve(extra ...string) (*Server, error) {
 	bin := filepath.Join(rn.rn.bin, rn.spec.Mode)
-	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, extra...)...)
+	args := append([]string{"-addr", "127.0.0.1:0"}, extra...)
+	rn.emit(Event{Type: "status", Status: "starting", Text: "bin/" + rn.spec.Mode + " " + strings.Join(args, " ")})
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = rn.rn.root
 	sv, err := startServer(rn, cmd)
 	if err != nil {

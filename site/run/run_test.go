@@ -91,7 +91,7 @@ func TestParseConsole(t *testing.T) {
 
 func TestOptionsAreClamped(t *testing.T) {
 	s := &Scenario{Clients: OptionRange{Default: 3, Min: 1, Max: 6}, Slow: true}
-	got := s.Options(Options{Clients: 1 << 30, Slow: true, Conns: 5000, ConsoleLine: "get k"})
+	got := s.Options(Options{Clients: 1 << 30, Slow: true, Conns: 5000})
 	if got != (Options{Clients: 6, Slow: true}) {
 		t.Errorf("options %+v", got)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 	"sync"
 
 	"flavors/code/kv"
@@ -17,7 +18,8 @@ type Server struct {
 	proc *proc.Process
 	addr string
 
-	stderrLines int // lines of standard error passed on so far
+	stderrLines int         // lines of standard error passed on so far
+	crash       crashReport // what it said as it died, if it crashed
 
 	mu      sync.Mutex
 	claimed bool          // end, kill or watch has taken charge of ending it
@@ -53,6 +55,9 @@ func (sv *Server) onStderr(line string) {
 		sv.rn.emit(Event{Type: "loop", Loop: &l, Text: line})
 		return
 	}
+	sv.mu.Lock()
+	sv.crash.add(line)
+	sv.mu.Unlock()
 	sv.stderrLines++
 	switch {
 	case sv.stderrLines < maxStderrLines:
@@ -108,8 +113,54 @@ func (sv *Server) watch() {
 		return
 	}
 	defer close(sv.ended)
-	sv.reapAndTell()
-	sv.rn.cancel(ErrServerExited)
+	sv.reapAndTell() // its standard error is all read after this
+	sv.mu.Lock()
+	crash := sv.crash.String()
+	sv.mu.Unlock()
+	sv.rn.cancel(serverExited{crash})
+}
+
+// serverExited is ErrServerExited, with the crash that ended the server when there was
+// one: the reason a reader should see first, not row 275 of a stack dump.
+type serverExited struct{ crash string }
+
+func (e serverExited) Error() string {
+	if e.crash == "" {
+		return ErrServerExited.Error()
+	}
+	return "the server crashed: " + e.crash
+}
+
+func (e serverExited) Is(target error) bool { return target == ErrServerExited }
+
+// crashReport picks out of a Go program's standard error the first line of the panic or
+// fatal error that killed it ("panic: …", "fatal error: …"), with the "runtime: …" line
+// the runtime prints just before some fatal errors to say what went wrong ("runtime:
+// program exceeds 10000-thread limit" before "fatal error: thread exhaustion"). What
+// follows is the stack dump.
+type crashReport struct {
+	runtime, first string
+}
+
+func (c *crashReport) add(line string) {
+	if c.first != "" {
+		return
+	}
+	switch {
+	case strings.HasPrefix(line, "panic: "), strings.HasPrefix(line, "fatal error: "):
+		c.first = line
+	case strings.HasPrefix(line, "runtime: "):
+		c.runtime = line
+	default:
+		c.runtime = ""
+	}
+}
+
+func (c *crashReport) String() string {
+	if c.runtime != "" && c.first != "" {
+		return c.runtime + " (" + c.first + ")"
+	}
+	return c.first
 }
 
 // end asks the server to exit (SIGTERM to its group), as the scenario's last step.

@@ -5,7 +5,6 @@
 package scenario
 
 import (
-	"context"
 	"time"
 
 	"flavors/site/run"
@@ -49,6 +48,7 @@ var Table = []*run.Scenario{
 	{
 		Name:    "c10k",
 		Conns:   run.OptionRange{Default: 2000, Min: 100, Max: 10000},
+		Presets: []run.Preset{{Label: "10,000: threaded hits Go's thread limit", Mode: "threaded", Conns: 10000}}, // the default stays clear of that wall
 		Console: true,
 		Scales:  run.Scales{CPU: 100, RSS: 1 << 30, Threads: 10000, FDs: 10000},
 		Lanes:   func(run.Options) []string { return laneNames(c10kActive, false) },
@@ -162,29 +162,6 @@ func Lookup(name string) (*run.Scenario, bool) {
 // bookScales are the gauges' maximums on every chapter but c10k, so that a reader moving
 // from one chapter to the next compares like with like.
 var bookScales = run.Scales{CPU: 100, RSS: 64 << 20, Threads: 32, FDs: 256}
-
-// Console keeps the server up, doing nothing, for the reader's console: it is what runs
-// when the reader types a command with no run going.
-var Console = &run.Scenario{
-	Name:    "console",
-	Console: true,
-	Scales:  bookScales,
-	Lanes:   func(run.Options) []string { return nil },
-	Play: func(ctx context.Context, rn *run.Run, opts run.Options) error {
-		if _, err := rn.Serve(); err != nil {
-			return err
-		}
-		rn.Running()
-		if opts.ConsoleLine != "" {
-			rn.Console(opts.ConsoleLine)
-		}
-		<-ctx.Done()
-		return nil
-	},
-}
-
-// ConsoleWatch is what the console's run tells the reader.
-const ConsoleWatch = "The server runs for your console until you press Stop (at most a minute)."
 
 // laneNames are "A", "B", … with the slow client marked.
 func laneNames(n int, slow bool) []string {

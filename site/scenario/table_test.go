@@ -10,7 +10,7 @@ import (
 // empty gauge only when a reader presses Run), and names are unique.
 func TestTable(t *testing.T) {
 	seen := map[string]bool{}
-	for _, s := range append([]*run.Scenario{Console}, Table...) {
+	for _, s := range Table {
 		if s.Name == "" || seen[s.Name] {
 			t.Errorf("scenario %q: no name, or a name used twice", s.Name)
 		}
@@ -21,12 +21,14 @@ func TestTable(t *testing.T) {
 		if s.Clients.Max > 0 && len(s.Lanes(s.Options(run.Options{}))) != s.Clients.Default {
 			t.Errorf("scenario %q: a lane per client", s.Name)
 		}
-		if got, ok := Lookup(s.Name); s != Console && (!ok || got != s) {
+		if got, ok := Lookup(s.Name); !ok || got != s {
 			t.Errorf("Lookup(%q) = %v, %v", s.Name, got, ok)
 		}
-	}
-	if _, ok := Lookup("console"); ok {
-		t.Error("the console's scenario is not a chapter's")
+		for _, p := range s.Presets {
+			if p.Conns < s.Conns.Min || p.Conns > s.Conns.Max || p.Label == "" {
+				t.Errorf("scenario %q: preset %+v outside its connections' range", s.Name, p)
+			}
+		}
 	}
 }
 

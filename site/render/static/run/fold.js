@@ -84,6 +84,9 @@ export class Session {
       case "note":
         this.notes.push({ t: e.t, text: e.text });
         break;
+      case "lane": // a lane the run header did not name: the reader's console
+        this.lane(e.client || 0).name = e.text;
+        break;
       case "end":
         this.over = true;
         for (const l of this.lanes) this.transition(l, e.t, (x) => { x.closed = true; });

@@ -36,6 +36,7 @@ export function describe(e, session) {
       switch (e.status) {
         case "building": return ["site", "building: " + (e.text || "")];
         case "built": return ["site", "built: " + (e.text || "")];
+        case "starting": return ["site", "starting: " + (e.text || "")];
         case "listening": return ["server", "listening on " + e.addr + " (pid " + e.pid + ")"];
         case "running": return ["scenario", "starts"];
         case "exited": return ["server", "exited: " + (e.text || "status " + e.code)];
@@ -63,10 +64,33 @@ export function describe(e, session) {
     case "loop": return ["stderr", e.text];
     case "threads": return ["site", "CPU by thread: " + (e.threads || []).map((th) => th.name + " " + th.cpu + "%").join(", ")];
     case "note": return ["scenario", e.text];
+    case "lane": return [e.text, "a lane of its own: the reader's " + e.text + ", one more client of the server"];
     case "console":
-      return ["console", e.text + " ⇒ " + (e.error ? "error: " + e.error : e.respText)];
+      return ["console", e.text + " ⇒ " + (e.error ? "error: " + e.error : e.respText) + (e.ms ? "  (" + fmtMs(e.ms) + ")" : "")];
     case "end": return ["site", "run over: " + e.text];
     case "error": return ["site", e.text];
   }
   return ["", JSON.stringify(e)];
+}
+
+// What the panel's status line says while a run goes: each step, so a reader waiting on a
+// cold build sees what it waits for. Null for events that change nothing there.
+export function statusText(e, session) {
+  const bin = "bin/" + ((session.header && session.header.mode) || "server");
+  switch (e.type) {
+    case "run": return "Checking whether " + bin + " is up to date…";
+    case "build": return /\.md:\d+/.test(e.text) ? e.text : "Building " + bin + "… " + e.text;
+    case "status":
+      switch (e.status) {
+        case "building": return "Building " + bin + "… (" + e.text + ")";
+        case "built": return (e.text && e.text.endsWith("up to date") ? e.text : "Built " + bin) + "; starting it…";
+        case "starting": return "Starting " + bin + "…";
+        case "listening": return "Listening on " + e.addr + " (pid " + e.pid + "); the scenario starts…";
+        case "running": return "Running: the scenario plays against " + bin + ".";
+      }
+      return describe(e, session)[1];
+    case "end": return "Run over: " + e.text + ".";
+    case "error": return e.text;
+  }
+  return null;
 }

@@ -1,9 +1,13 @@
 // The event log (the timeline as text, one row per event) and the console's exchanges.
 
-import { describe } from "./format.js";
+import { describe, fmtMs } from "./format.js";
+
+// The first line of what kills a Go program; the stack dump after it is folded away.
+const crashLine = /^(panic: |fatal error: )/;
 
 export function logRow(logList, e, session) {
   if (e.type === "stats") return;
+  if (e.type === "stderr" && foldIntoDump(logList, e.text)) return;
   const [who, what] = describe(e, session);
   const li = document.createElement("li");
   const b = document.createElement("button");
@@ -22,9 +26,52 @@ export function logRow(logList, e, session) {
   x.textContent = what;
   b.append(t, w, x);
   li.append(b);
+  if (e.type === "stderr" && crashLine.test(e.text)) li.dataset.crash = "";
   const atBottom = logList.scrollTop + logList.clientHeight >= logList.scrollHeight - 4;
   logList.append(li);
   if (atBottom) logList.scrollTop = logList.scrollHeight;
+}
+
+// foldIntoDump puts a line of standard error that follows a crash's first line into one
+// folded row, the stack dump, and says whether it did. The reason stays a row of its own
+// (and is the run's status); the hundreds of lines after it open on demand.
+function foldIntoDump(logList, text) {
+  const last = logList.lastElementChild;
+  if (!last || !("crash" in last.dataset || last.classList.contains("dump"))) return false;
+  let dump = last;
+  if (!last.classList.contains("dump")) {
+    dump = document.createElement("li");
+    dump.className = "dump";
+    const d = document.createElement("details");
+    d.append(document.createElement("summary"), document.createElement("pre"));
+    dump.append(d);
+    logList.append(dump);
+  }
+  const pre = dump.querySelector("pre");
+  pre.append(text + "\n");
+  const n = pre.childNodes.length;
+  dump.querySelector("summary").textContent = "the rest of the crash: " + n + (n === 1 ? " line" : " lines") + " of standard error (the stack dump)";
+  return true;
+}
+
+// consoleNote answers a command the console did not send, with what to do instead: a
+// button that does it.
+export function consoleNote(consoleOut, line, text, action, onAction) {
+  const li = document.createElement("li");
+  const cmd = document.createElement("div");
+  cmd.className = "cmd";
+  cmd.textContent = "> " + line;
+  const note = document.createElement("p");
+  note.className = "note";
+  note.textContent = text + " ";
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "btn primary";
+  b.textContent = action;
+  b.addEventListener("click", onAction);
+  note.append(b);
+  li.append(cmd, note);
+  consoleOut.prepend(li);
 }
 
 function hexLine(hex) {
@@ -42,6 +89,12 @@ export function consoleRow(consoleOut, e) {
   const cmd = document.createElement("div");
   cmd.className = "cmd";
   cmd.textContent = "> " + e.text;
+  if (e.ms) {
+    const rtt = document.createElement("span");
+    rtt.className = "rtt";
+    rtt.textContent = (e.error ? "gave up after " : "round trip ") + fmtMs(e.ms);
+    cmd.append(" ", rtt);
+  }
   li.append(cmd);
   const frame = (dir, hex, dec) => {
     const box = document.createElement("div");

@@ -3,9 +3,9 @@
 // only replays its recordings.
 
 import { Session } from "./fold.js";
-import { describe } from "./format.js";
+import { statusText } from "./format.js";
 import { drawGauges } from "./gauges.js";
-import { consoleRow, logRow } from "./log.js";
+import { consoleNote, consoleRow, logRow } from "./log.js";
 import { drawLegend, drawTimeline } from "./timeline.js";
 import { openTransport } from "./transport.js";
 
@@ -75,20 +75,10 @@ function start(panel) {
   }
 
   function showStatus(e) {
-    let text = null, fail = false;
-    if (e.type === "status") {
-      text = describe(e, session)[1];
-      fail = e.status === "failed";
-    } else if (e.type === "end") {
-      text = "Run over: " + e.text + ".";
-    } else if (e.type === "error") {
-      text = e.text;
-      fail = true;
-    } else if (e.type === "build" && /\.md:\d+/.test(e.text)) {
-      text = e.text;
-      fail = true;
-    }
+    const text = statusText(e, session);
     if (text === null) return;
+    const fail = (e.type === "status" || e.type === "end") && e.status === "failed" || e.type === "error" ||
+      e.type === "build" && /\.md:\d+/.test(e.text);
     statusLine.replaceChildren();
     const span = document.createElement("span");
     if (fail) span.className = "fail";
@@ -193,12 +183,26 @@ function start(panel) {
       setBadge("failed");
     });
 
+    // A button that disables itself would drop keyboard focus on the page's body: focus
+    // moves to the one that takes over (Stop once Run is pressed, Run once the run is over).
     const setRunning = (running) => {
+      const focused = document.activeElement;
+      const handOver = running ? focused === runButton : focused === stopButton || (crashButton && focused === crashButton);
+      runButton.disabled = false;
+      stopButton.disabled = false;
+      if (handOver) (running ? stopButton : runButton).focus();
       runButton.disabled = running;
       stopButton.disabled = !running;
       if (crashButton) crashButton.disabled = !running;
       replayButton.disabled = running || !recording;
-      for (const input of form.querySelectorAll("input")) input.disabled = running;
+      for (const input of form.querySelectorAll("input, [data-preset-conns]")) input.disabled = running;
+      if (!running) holdHeight(false);
+    };
+
+    // Between Run and the new run's first figures the panel keeps its height: the boxes hold
+    // theirs until the run is over, and their contents are replaced in place.
+    const holdHeight = (hold) => {
+      for (const box of [gaugesBox, timelineBox, logList]) box.style.minHeight = hold ? box.offsetHeight + "px" : "";
     };
 
     const options = () => {
@@ -211,9 +215,20 @@ function start(panel) {
       e.preventDefault();
       if (socketRun) return;
       stopReplay();
-      runButton.disabled = true;
-      statusLine.textContent = "Starting…";
+      holdHeight(true);
+      // Stop works from now on: the site reads the page's messages in order, so a stop sent
+      // after this run message finds the run.
+      setRunning(true);
+      statusLine.textContent = "Asking the site to run bin/" + selectedMode() + "…";
       transport.send({ type: "run", chapter: panel.dataset.chapter, mode: selectedMode(), options: options() });
+    });
+    for (const preset of form.querySelectorAll("[data-preset-conns]")) preset.addEventListener("click", () => {
+      form.elements.conns.value = preset.dataset.presetConns;
+      const mode = preset.dataset.presetMode && form.querySelector(`input[name=mode][value="${preset.dataset.presetMode}"]`);
+      if (mode && !mode.checked) {
+        mode.checked = true;
+        mode.dispatchEvent(new Event("change", { bubbles: true }));
+      }
     });
     stopButton.addEventListener("click", () => transport.send({ type: "stop" }));
     if (crashButton) crashButton.addEventListener("click", () => transport.send({ type: "crash" }));
@@ -222,7 +237,16 @@ function start(panel) {
       const input = consoleForm.elements.line;
       const line = input.value.trim();
       if (!line) return;
-      transport.send({ type: "console", chapter: panel.dataset.chapter, mode: selectedMode(), line });
+      // The console is one more client of a run's server; with no run there is no server,
+      // and nothing is sent.
+      if (!socketRun) {
+        consoleNote(consoleOut, line, "No run is going: the console talks to the server of a run, as one more client on its timeline.", "Run", () => {
+          form.requestSubmit();
+          input.focus();
+        });
+        return;
+      }
+      transport.send({ type: "console", line });
       input.select();
     });
   } else {

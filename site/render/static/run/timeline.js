@@ -26,13 +26,23 @@ const STATES = [
   ["served", "request being served"],
 ];
 
+// A state is told by more than its colour: thickness says whether a request is in flight,
+// a dash that the server has not accepted the connection yet (style.css draws the dashes),
+// dots that the handshake is under way.
+const THICKNESS = { connecting: 4, queued: 6, idle: 6, waiting: 14, served: 14 };
+
+function stateBar(parent, state, x1, x2, y) {
+  const w = Math.max(x2 - x1, THICKNESS[state] > 6 ? 2 : 1);
+  return el("line", { x1, x2: x1 + w, y1: y, y2: y, "stroke-width": THICKNESS[state], class: "st-" + state }, parent);
+}
+
+// The legend's swatches are the timeline's own bars, so they always match.
 export function drawLegend(legendBox) {
   legendBox.replaceChildren();
   for (const [state, label] of STATES) {
     const item = document.createElement("span");
-    const sw = document.createElement("span");
-    sw.className = "sw";
-    sw.style.background = "var(--st-" + state + ")";
+    const sw = el("svg", { class: "sw", width: 26, height: 14, viewBox: "0 0 26 14", "aria-hidden": "true" });
+    stateBar(sw, state, 0, 26, 7);
     item.append(sw, label);
     legendBox.append(item);
   }
@@ -109,10 +119,7 @@ export function drawTimeline(timelineBox, session, now, cursorT) {
     if (l.owner) label.classList.add("owner-" + (Number(l.owner.replace(/\D/g, "")) % 4));
     for (const s of l.spans) {
       const to = s.to === null ? now : s.to;
-      const thick = s.state === "waiting" || s.state === "served";
-      const h = thick ? 14 : s.state === "connecting" ? 4 : 6;
-      const w = Math.max(thick ? 2 : 1, x(to) - x(s.from));
-      titled(el("rect", { x: x(s.from), y: y + (laneH - h) / 2, width: w, height: h, rx: thick ? 2 : 1, class: "st-" + s.state }, svg),
+      titled(stateBar(svg, s.state, x(s.from), x(to), y + laneH / 2),
         l.name + ": " + STATES.find((p) => p[0] === s.state)[1] + ", " + fmtT(s.from) + " – " + (s.to === null ? "now" : fmtT(s.to)) + " (" + fmtMs(to - s.from) + ")");
     }
     const dense = l.marks.length > (width - left - right) / 6; // many requests: keep the answers only
