@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,6 +31,7 @@ func TestBrowserConsoleWithoutRun(t *testing.T) {
 	br := startBrowser(t)
 	ts := startSite(t)
 	br.step("open the chapter", 30*time.Second, chromedp.Navigate(ts.srv.URL+blockingPage), chromedp.WaitVisible("[data-timeline] svg"))
+	before := children() // the browser
 	br.typeCommand("get greeting")
 	br.poll("the console's answer", `document.querySelector("[data-console-out] li") !== null`, 10*time.Second)
 	said := br.eval(`document.querySelector("[data-console-out] li").textContent`)
@@ -39,8 +41,8 @@ func TestBrowserConsoleWithoutRun(t *testing.T) {
 	if n := ts.sessions.count(); n != 0 {
 		t.Errorf("the console opened %d websockets with no run going", n)
 	}
-	if c := children(); len(c) != 0 {
-		t.Errorf("the console started %v with no run going", c)
+	if c := children(); !slices.Equal(c, before) {
+		t.Errorf("the console started %v with no run going (before: %v)", c, before)
 	}
 	if badge := br.eval(`document.querySelector("[data-badge]").textContent`); badge != "recorded" {
 		t.Errorf("the console changed the panel to %q", badge)
@@ -65,9 +67,10 @@ func TestBrowserConsoleLane(t *testing.T) {
 	br.step("open the chapter", 30*time.Second, chromedp.Navigate(ts.srv.URL+blockingPage), chromedp.WaitVisible("[data-timeline] svg"))
 	br.step("two clients, A slow", 10*time.Second, chromedp.SetValue(`input[name=clients]`, "2"))
 	br.step("press Run", 10*time.Second, chromedp.Click("[data-run]"))
+	br.poll("the run goes live", `document.querySelector("[data-badge]").textContent === "live"`, 10*time.Second)
 	br.poll("the slow client holds the server", `[...document.querySelectorAll("[data-log] .what")].some(e => e.textContent.startsWith("A, the slow client"))`, buildTimeout)
 	br.typeCommand("get k0")
-	br.poll("the console's answer", `document.querySelector("[data-console-out] li .rtt") !== null`, time.Minute)
+	br.poll("the console's answer", `document.querySelector("[data-console-out] li .rtt") !== null`, 20*time.Second)
 	rtt := br.eval(`document.querySelector("[data-console-out] li .rtt").textContent`)
 	ms := br.eval(`String((t => t.endsWith(" ms") ? parseFloat(t) : parseFloat(t) * 1000)(document.querySelector("[data-console-out] li .rtt").textContent.replace(/^\D+/, "")))`)
 	if v, err := strconv.ParseFloat(ms, 64); err != nil || v < 1000 || !strings.HasPrefix(rtt, "round trip ") {
@@ -108,7 +111,8 @@ func TestBrowserRunFocusAndHeight(t *testing.T) {
 	if focus := br.eval(`document.activeElement.hasAttribute("data-stop") ? "Stop" : document.activeElement.tagName`); focus != "Stop" {
 		t.Errorf("after Run, focus is on %s, want Stop", focus)
 	}
-	br.poll("listening", `document.querySelector("[data-status]").textContent.startsWith("Listening on")`, buildTimeout)
+	br.poll("the run goes live", `document.querySelector("[data-badge]").textContent === "live"`, 10*time.Second)
+	br.poll("listening", `[...document.querySelectorAll("[data-log] .what")].some(e => e.textContent.startsWith("listening on"))`, buildTimeout)
 	br.poll("a response", `document.querySelectorAll("[data-timeline] circle.mk-response").length > 0`, time.Minute)
 	if shrank := br.eval(`String(Math.min(...window.panelHeights) < window.panelHeights[0] - 1)`); shrank != "false" {
 		t.Errorf("the panel's height went %s after Run", br.eval(`window.panelHeights.map(Math.round).join(" → ")`))
@@ -121,5 +125,33 @@ func TestBrowserRunFocusAndHeight(t *testing.T) {
 	if focus := br.eval(`document.activeElement.hasAttribute("data-run") ? "Run" : document.activeElement.tagName`); focus != "Run" {
 		t.Errorf("after the run, focus is on %s, want Run", focus)
 	}
+	br.noProblems()
+}
+
+// c10k's preset walks threaded into Go's thread limit: at 10,000 connections the server
+// dies, and the panel's status says why in the runtime's own words (the first lines of the
+// fatal error), with the stack dump folded in the log.
+func TestBrowserC10kThreadLimit(t *testing.T) {
+	br := startBrowser(t)
+	ts := startSite(t)
+	br.step("open c10k", 30*time.Second, chromedp.Navigate(ts.srv.URL+"/04-c10k"), chromedp.WaitVisible("[data-timeline] svg"))
+	br.step("choose the preset", 10*time.Second, chromedp.Click("[data-preset-conns]"))
+	if got := br.eval(`document.querySelector("input[name=conns]").value + " " + document.querySelector("input[name=mode]:checked").value`); got != "10000 threaded" {
+		t.Fatalf("the preset set %q, want 10000 threaded", got)
+	}
+	br.step("press Run", 10*time.Second, chromedp.Click("[data-run]"))
+	br.poll("the run is over", `document.querySelector("[data-status]").textContent.startsWith("Run over")`, buildTimeout+2*time.Minute)
+	status := br.eval(`document.querySelector("[data-status]").textContent`)
+	const cause = "runtime: program exceeds 10000-thread limit (fatal error: thread exhaustion)"
+	if !strings.Contains(status, cause) || br.eval(`document.querySelector("[data-status] .fail") ? "fail" : ""`) != "fail" {
+		t.Errorf("the status says %q, want %q shown as a failure", status, cause)
+	}
+	if badge := br.eval(`document.querySelector("[data-badge]").textContent`); badge != "failed" {
+		t.Errorf("the badge says %q", badge)
+	}
+	if got := br.eval(`(d => d ? (d.open ? "open" : d.querySelector("summary").textContent) : "none")(document.querySelector("[data-log] li.dump details"))`); !strings.Contains(got, "stack dump") {
+		t.Errorf("the stack dump in the log: %s, want folded", got)
+	}
+	br.save("c10k-threaded-thread-limit.png", chromedp.Screenshot("section.run"))
 	br.noProblems()
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"sync"
@@ -28,7 +27,8 @@ type consoleState struct {
 	mu       sync.Mutex
 	lane     int            // its index on the timeline
 	named    bool           // the lane event is out
-	inFlight *Lane          // the command waiting for its answer, if any
+	busy     bool           // a command is waiting for its answer
+	inFlight *Lane          // its connection, once dialled
 	closed   bool           // the run is ending: no new command
 	exchange sync.WaitGroup // the command in flight, so the run's end comes after its answer
 }
@@ -74,7 +74,7 @@ func (rn *Run) Console(line string) {
 	}
 	cs := &rn.console
 	cs.mu.Lock()
-	if cs.inFlight != nil || cs.closed {
+	if cs.busy || cs.closed {
 		cs.mu.Unlock()
 		why := "still waiting for the answer to the last command"
 		if cs.closed {
@@ -83,12 +83,16 @@ func (rn *Run) Console(line string) {
 		rn.emit(Event{Type: "console", Text: line, Error: why})
 		return
 	}
+	cs.busy = true
 	cs.exchange.Add(1)
 	cs.mu.Unlock()
 	go func() {
 		defer cs.exchange.Done()
 		e := rn.consoleExchange(sv.addr, req, strings.TrimSpace(line))
 		e.Type, e.Text = "console", line
+		cs.mu.Lock()
+		cs.busy, cs.inFlight = false, nil // before the answer shows: the next command may go
+		cs.mu.Unlock()
 		rn.emit(e)
 	}()
 }
@@ -142,9 +146,6 @@ func (rn *Run) consoleExchange(addr string, req *kvpb.KeyValueMessage, what stri
 		return answer(&resp), nil
 	})
 	e.Ms = roundMs(msSince(sent))
-	rn.console.mu.Lock()
-	rn.console.inFlight = nil
-	rn.console.mu.Unlock()
 	if err != nil {
 		l.close() // the lane already shows why
 		e.Error = err.Error()

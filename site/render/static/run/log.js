@@ -7,7 +7,12 @@ const crashLine = /^(panic: |fatal error: )/;
 
 export function logRow(logList, e, session) {
   if (e.type === "stats") return;
-  if (e.type === "stderr" && foldIntoDump(logList, e.text)) return;
+  const atBottom = logList.scrollTop + logList.clientHeight >= logList.scrollHeight - 4;
+  if (!(e.type === "stderr" && foldIntoDump(logList, e.text))) logList.append(row(e, session));
+  if (atBottom) logList.scrollTop = logList.scrollHeight;
+}
+
+function row(e, session) {
   const [who, what] = describe(e, session);
   const li = document.createElement("li");
   const b = document.createElement("button");
@@ -27,9 +32,7 @@ export function logRow(logList, e, session) {
   b.append(t, w, x);
   li.append(b);
   if (e.type === "stderr" && crashLine.test(e.text)) li.dataset.crash = "";
-  const atBottom = logList.scrollTop + logList.clientHeight >= logList.scrollHeight - 4;
-  logList.append(li);
-  if (atBottom) logList.scrollTop = logList.scrollHeight;
+  return li;
 }
 
 // foldIntoDump puts a line of standard error that follows a crash's first line into one
