@@ -153,5 +153,8 @@ func TestBrowserC10kThreadLimit(t *testing.T) {
 		t.Errorf("the stack dump in the log: %s, want folded", got)
 	}
 	br.save("c10k-threaded-thread-limit.png", chromedp.Screenshot("section.run"))
+	br.step("scroll the log to the crash", 10*time.Second, chromedp.Evaluate[chromedp.Void](
+		`document.querySelector("[data-log] li[data-crash]").scrollIntoView({block: "start"})`))
+	br.save("c10k-threaded-crash-in-log.png", chromedp.Screenshot("details.log"))
 	br.noProblems()
 }

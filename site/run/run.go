@@ -145,6 +145,7 @@ type Run struct {
 	console  consoleState
 	crashes  chan struct{} // the reader pressed "kill -9 and restart"
 	fds      int           // the site's descriptors this run reserved
+	held     atomic.Int64  // client connections the server held at the last sample
 
 	commandsM sync.Mutex
 	commands  func(line string) (answer string, ok bool) // the scenario's own console words
@@ -295,6 +296,10 @@ func (rn *Run) Serve(extra ...string) (*Server, error) {
 
 // Running says the scenario has begun driving the server.
 func (rn *Run) Running() { rn.emit(Event{Type: "status", Status: "running"}) }
+
+// Held is how many client connections the server held at its last sample (every
+// sampleEvery): accepted, not merely completed by the kernel.
+func (rn *Run) Held() int { return int(rn.held.Load()) }
 
 // Note narrates the scenario on the timeline and in the log.
 func (rn *Run) Note(format string, args ...any) {

@@ -65,9 +65,10 @@ func (s *sampler) loop(rn *Run, pid int) {
 			if err != nil || !watchAccepts() {
 				return // the server is gone; its status event says how
 			}
+			conns := max(cur.Sockets-1, 0) // every socket but the listener
+			rn.held.Store(int64(conns))
 			rn.emit(Event{Type: "stats", Stats: &Stats{
-				CPU: proc.CPUPercent(prev, cur), RSS: cur.RSS, Threads: cur.Threads, FDs: cur.FDs,
-				Conns: max(cur.Sockets-1, 0), // every socket but the listener
+				CPU: proc.CPUPercent(prev, cur), RSS: cur.RSS, Threads: cur.Threads, FDs: cur.FDs, Conns: conns,
 			}})
 			prev = cur
 			if rn.spec.Scenario.Loops {
