@@ -204,3 +204,25 @@ func TestUnpinnedServersAreNotConfinedToTheGeneratorsCPU(t *testing.T) {
 		t.Errorf("epoll pinned to CPU 0 may run on CPUs %s", got)
 	}
 }
+
+// A many-loop row is tested against the gnet with as many loops that its ratio divides by,
+// not against the one-loop gnet: multiloop-2 level with gnet-2 and far below gnet must get
+// its "~".
+func TestGnetRatioIsTestedAgainstItsPeer(t *testing.T) {
+	var runs []run
+	for round := range 8 {
+		f := float64(round)
+		runs = append(runs,
+			run{Mode: "gnet", Round: round, PerSecond: 1000 + f},
+			run{Mode: "gnet-2", Round: round, PerSecond: 500 + 2*f},
+			run{Mode: "multiloop-2", Round: round, PerSecond: 501 + 2*float64((round+3)%8)})
+	}
+	for _, s := range summarize(throughputResult{Runs: runs}, []string{"gnet", "gnet-2", "multiloop-2"}) {
+		if s.mode == "multiloop-2" && (s.vsGnet.significant() || !strings.HasSuffix(s.vsGnet.String(), "~")) {
+			t.Errorf("multiloop-2 × gnet-2 = %s (p = %v): level rounds, want ~", s.vsGnet, s.vsGnet.p)
+		}
+		if s.mode == "gnet-2" && !s.vsGnet.significant() {
+			t.Errorf("gnet-2 × gnet = %s (p = %v): half the rate in every round, want a difference", s.vsGnet, s.vsGnet.p)
+		}
+	}
+}
