@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"flavors/site/render"
 )
 
 // The reader's side of the site in a real browser: search driven from the keyboard as in
@@ -348,6 +350,41 @@ func TestPrintedChapter(t *testing.T) {
 			(in_ ? getComputedStyle(in_, "::after").content : "no internal link"); })()`)
 	if links != "true none" {
 		t.Errorf("printed links: %q, want an external link's ::after to hold its href and an internal one's none", links)
+	}
+
+	// The whole book, printed: each runnable chapter's recorded session as a figure, served
+	// by the site and exported (opened from disk, where the figures' script is bundled).
+	b, err := render.Load(ts.root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, c := range b.Chapters {
+		if p := b.Panel(c); p != nil && p.Error == "" && p.Modes[0].Recording != "" {
+			want = append(want, "Recorded run of "+p.Modes[0].Name+":")
+		}
+	}
+	if len(want) < 5 {
+		t.Fatalf("only %d chapters have a recorded run", len(want))
+	}
+	figures := `[...document.querySelectorAll("figure.run-figure")].map(f =>
+		(f.checkVisibility() && f.querySelectorAll("[data-timeline] svg rect").length > 0 && f.querySelectorAll(".gauge").length >= 5 ? "" : "not drawn: ") +
+		f.querySelector("figcaption strong").textContent).join("|")`
+	br.step("open /book, printed", 2*time.Minute, chromedp.Navigate(ts.srv.URL+"/book"), chromedp.WaitVisible("article h1"))
+	br.poll("the figures drawn", `document.querySelectorAll("figure.run-figure [data-timeline] svg").length > 0`, 10*time.Second)
+	if got := br.eval(figures); got != strings.Join(want, "|") {
+		t.Errorf("printed, /book's figures are\n%s\nwant\n%s", got, strings.Join(want, "|"))
+	}
+	br.step("scroll to a figure", 5*time.Second, chromedp.Evaluate[chromedp.Void](`document.querySelector("figure.run-figure").scrollIntoView()`))
+	br.save("print-book-figure.png", chromedp.Screenshot("figure.run-figure"))
+	dir := t.TempDir()
+	if err := b.Export(dir); err != nil {
+		t.Fatal(err)
+	}
+	br.step("open the exported book.html from disk", 2*time.Minute, chromedp.Navigate("file://"+filepath.Join(dir, "book.html")), chromedp.WaitVisible("article h1"))
+	br.poll("the figures drawn", `document.querySelectorAll("figure.run-figure [data-timeline] svg").length > 0`, 10*time.Second)
+	if got := br.eval(figures); got != strings.Join(want, "|") {
+		t.Errorf("the export's book.html, printed, has the figures\n%s\nwant\n%s", got, strings.Join(want, "|"))
 	}
 	br.step("back to the screen", 5*time.Second, media(""))
 	br.noProblems()
