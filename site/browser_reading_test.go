@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -23,10 +24,52 @@ import (
 // The reader's side of the site in a real browser: search driven from the keyboard as in
 // mdBook, the colours' contrast, and the printed page.
 
-// keys presses keys on whatever has the focus, as a reader would.
+// keys presses keys on whatever has the focus, as a keyboard does: a keyDown that carries
+// the text, then a keyUp (as Puppeteer sends them). chromedp.KeyEvent sends the text in a
+// char event of its own instead, which types even when the page prevented the keydown.
 func (b *browser) keys(what, keys string) {
 	b.t.Helper()
-	b.step(what, 10*time.Second, chromedp.KeyEvent(keys))
+	b.step(what, 10*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for _, r := range keys {
+			var down, up input.DispatchKeyEventParams
+			for _, e := range kb.Encode(r) {
+				switch e.Type {
+				case kb.KeyDown:
+					down = *e
+				case kb.KeyChar:
+					down.Text, down.UnmodifiedText = e.Text, e.UnmodifiedText
+				case kb.KeyUp:
+					up = *e
+				}
+			}
+			for _, e := range []input.DispatchKeyEventParams{down, up} {
+				if _, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}))
+}
+
+// navigated waits until the page has gone to a new address (one that satisfies the
+// JavaScript expression cond) and loaded, however often the old page's context vanishes
+// under the waiting.
+func (b *browser) navigated(what, cond string, timeout time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(` + cond + `) && document.readyState === "complete"`))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: not there after %v (%v)", what, timeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // media emulates a CSS media type ("print"; "" for the screen).
@@ -141,7 +184,7 @@ func TestSearchFromTheKeyboard(t *testing.T) {
 	want := br.eval(`document.querySelector("#search-results [role=option] a").href`)
 
 	br.keys("Enter", kb.Enter)
-	br.poll("the first result's page", `location.href === `+strconv.Quote(want)+` && document.readyState === "complete"`, 30*time.Second)
+	br.navigated("the first result's page", `location.href === `+strconv.Quote(want), 30*time.Second)
 	if !strings.Contains(want, "?highlight=epoll") {
 		t.Errorf("the result leads to %s, which carries no highlight", want)
 	}
@@ -161,8 +204,8 @@ func TestSearchFromTheKeyboard(t *testing.T) {
 	br.keys("search for a test", "/TestReadFrameTruncated")
 	br.poll("a result", `document.querySelectorAll("#search-results [role=option]").length > 0`, 10*time.Second)
 	br.keys("Enter", kb.Enter)
-	br.poll("the hit in its open fold, on screen", `location.search.includes("highlight") && document.readyState === "complete" &&
-		document.querySelector("mark.search-hit.first")?.closest("details.code-fold")?.open === true && `+inViewport("mark.search-hit.first"), 30*time.Second)
+	br.navigated("the result's page", `location.search.includes("highlight")`, 30*time.Second)
+	br.poll("the hit in its open fold, on screen", `document.querySelector("mark.search-hit.first")?.closest("details.code-fold")?.open === true && `+inViewport("mark.search-hit.first"), 30*time.Second)
 	br.save("search-landing-fold.png", chromedp.CaptureScreenshot())
 
 	// At a phone's width the results lie inside the screen.
