@@ -120,7 +120,8 @@ export function compareView(panel, sessions) {
       const caption = document.createElement("p");
       caption.className = "gauge-caption";
       caption.textContent = "The same scenario on each server, side by side on one time axis: the selected server's session as the panel shows it, " +
-        "each other its recording, or your last run of it on this page. " + GAUGE_RULE;
+        "each other its recording, or your last run of it on this page. " + GAUGE_RULE + " Select a row of the log to see every server at that " +
+        "moment of its run; the timeline and the log below are bin/" + shownMode + "'s.";
       box.replaceChildren(caption, grid);
     },
   };
