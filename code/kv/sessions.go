@@ -3,7 +3,7 @@
 package kv
 
 import (
-	"encoding/binary"
+	"bytes"
 	"sync"
 	"time"
 
@@ -37,10 +37,10 @@ type sessionTable struct {
 // sessionState is what the server remembers of one client session.
 type sessionState struct {
 	id      string
-	applied uint64 // requests 1…applied were applied, each once, and no others
-	answers []byte // answers[start:] holds the framed answers of seqs applied-count+1…applied
+	applied uint64   // requests 1…applied were applied, each once, and no others
+	answers [][]byte // answers[start:] are the framed answers of seqs applied-count()+1…applied
 	start   int
-	count   int
+	size    int // bytes in answers[start:]
 
 	lastUsed   time.Time
 	prev, next *sessionState
@@ -128,7 +128,7 @@ func (t *sessionTable) applyNext(dst []byte, store *Store, s *sessionState, req,
 // makeRoom reports whether s may keep one more answer of n bytes, forgetting
 // sessions idle for a minute or more while the table is over its bound.
 func (t *sessionTable) makeRoom(s *sessionState, n int, now time.Time) bool {
-	if s.count >= maxSessionAnswers || s.bytes()+n > maxSessionBytes {
+	if s.count() >= maxSessionAnswers || s.size+n > maxSessionBytes {
 		return false
 	}
 	for t.kept+n > maxKeptBytes {
@@ -192,7 +192,7 @@ func (t *sessionTable) unlink(s *sessionState) {
 func (t *sessionTable) drop(s *sessionState) {
 	t.unlink(s)
 	delete(t.byID, s.id)
-	t.kept -= s.bytes()
+	t.kept -= s.size
 }
 
 func (t *sessionTable) clock() time.Time {
@@ -202,12 +202,13 @@ func (t *sessionTable) clock() time.Time {
 	return time.Now()
 }
 
-// keepAnswers is the largest answer buffer an idle session keeps: ten thousand
-// sessions must not each pin the memory of their busiest moment.
-const keepAnswers = 4 << 10
+// keepSlots is the most references to answers an idle session keeps room
+// for: ten thousand sessions must not each pin the memory of their busiest
+// moment.
+const keepSlots = 64
 
-func (s *sessionState) bytes() int     { return len(s.answers) - s.start }
-func (s *sessionState) oldest() uint64 { return s.applied - uint64(s.count) + 1 }
+func (s *sessionState) count() int     { return len(s.answers) - s.start }
+func (s *sessionState) oldest() uint64 { return s.applied - uint64(s.count()) + 1 }
 
 // answer returns the kept answer to seq, or nil if it was acknowledged and
 // forgotten.
@@ -215,45 +216,37 @@ func (s *sessionState) answer(seq uint64) []byte {
 	if seq < s.oldest() {
 		return nil
 	}
-	p := s.answers[s.start:]
-	for range seq - s.oldest() {
-		p = p[frameLen(p):]
-	}
-	return p[:frameLen(p)]
+	return s.answers[s.start+int(seq-s.oldest())]
 }
 
-// keep adds the answer of the request just applied.
+// keep adds a copy of the answer of the request just applied.
 func (s *sessionState) keep(frame []byte) {
-	if s.start > 0 && s.start >= s.bytes() {
-		s.answers = s.answers[:copy(s.answers, s.answers[s.start:])]
-		s.start = 0
+	if s.start > 0 && s.start >= s.count() {
+		live := copy(s.answers, s.answers[s.start:])
+		clear(s.answers[live:])
+		s.answers, s.start = s.answers[:live], 0
 	}
-	s.answers = append(s.answers, frame...)
-	s.count++
+	s.answers = append(s.answers, bytes.Clone(frame))
+	s.size += len(frame)
 }
 
 // forget drops the answers up to ack, which the client says it holds, and
 // returns how many bytes that freed.
 func (s *sessionState) forget(ack uint64) int {
 	freed := 0
-	for s.count > 0 && s.oldest() <= ack {
-		n := frameLen(s.answers[s.start:])
-		s.start += n
-		s.count--
-		freed += n
+	for s.count() > 0 && s.oldest() <= ack {
+		freed += len(s.answers[s.start])
+		s.answers[s.start] = nil
+		s.start++
 	}
-	if s.count == 0 && s.start > 0 {
+	s.size -= freed
+	if s.count() == 0 && s.start > 0 {
 		s.answers, s.start = s.answers[:0], 0
-		if cap(s.answers) > keepAnswers {
+		if cap(s.answers) > keepSlots {
 			s.answers = nil
 		}
 	}
 	return freed
-}
-
-// frameLen is the length of the frame at the start of p, header included.
-func frameLen(p []byte) int {
-	return headerLen + int(binary.BigEndian.Uint32(p))
 }
 
 // SessionState is what a store remembers of one session, in a form a server
