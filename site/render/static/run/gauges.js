@@ -35,8 +35,9 @@ export function sparkline(points, origin, span, max, cls, cursorT) {
   return svg;
 }
 
-// gauge draws measure m at time at (Infinity: its latest point) on a scale of max.
-export function gauge(m, max, at, spark) {
+// gauge draws measure m at time at (Infinity: its latest point) on a scale of max, with
+// the note of that point, or else the one given.
+export function gauge(m, max, at, spark, note) {
   const cur = pointAt(m.points, at);
   const peak = peakOf(m.points);
   const v = cur ? cur.v : null;
@@ -72,11 +73,12 @@ export function gauge(m, max, at, spark) {
   sc.className = "g-scale";
   sc.textContent = scaleText(m.scale, max) + (peak && peak.v > 0 ? " · peak " + m.fmt(peak.v) : "");
   box.append(n, val, meter, spark, sc);
-  if (cur && cur.note) {
-    const note = document.createElement("div");
-    note.className = "g-note";
-    note.textContent = cur.note;
-    box.append(note);
+  const said = cur && cur.note ? cur.note : note;
+  if (said) {
+    const n = document.createElement("div");
+    n.className = "g-note";
+    n.textContent = said;
+    box.append(n);
   }
   return box;
 }
@@ -130,13 +132,12 @@ export function drawGauges(gaugesBox, session, now, cursorT, scales) {
 // idle one stand side by side. The rule of the gauges above holds.
 function eachLoopGauges(session, span, origin, at, cursorT) {
   return Object.keys(session.eachLoop).sort().map((name) => {
-    const list = session.eachLoop[name];
-    const points = session.threads.map((s) => {
-      const own = sampleAt(list, s.t);
-      const perWait = own && own.per.events ? fmtNum(own.per.events.perCall) : "–";
-      return { t: s.t, v: (s.cpu[name] || 0) / 100, note: (own ? own.conns : "–") + " connections · " + perWait + " events per wait" };
-    });
+    // Its own line, at the same moment: the connections it owns, and events per wait.
+    const own = sampleAt(session.eachLoop[name], at);
+    const perWait = own && own.per.events ? fmtNum(own.per.events.perCall) : "–";
+    const note = (own ? own.conns : "–") + " connections · " + perWait + " events per wait";
+    const points = session.threads.map((s) => ({ t: s.t, v: (s.cpu[name] || 0) / 100 }));
     const m = { id: "loop-" + name, name: name + " CPU", unit: "cores", cls: "c-cpu", scale: "thread", fmt: (v) => v.toFixed(2), points };
-    return gauge(m, 1, at, sparkline(points, origin, span, 1, "c-cpu", cursorT));
+    return gauge(m, 1, at, sparkline(points, origin, span, 1, "c-cpu", cursorT), note);
   });
 }
