@@ -106,7 +106,7 @@ func TestGaugesAndCompareInBrowser(t *testing.T) {
 	br := startBrowser(t)
 	ts := startSite(t)
 	open := func(base, slug string) {
-		br.step("open "+slug, 30*time.Second, chromedp.Navigate(base+slug), chromedp.WaitVisible("[data-timeline] svg"))
+		br.step("open "+slug, pageLoad, chromedp.Navigate(base+slug), chromedp.WaitVisible("[data-timeline] svg"))
 		br.poll(slug+": gauges drawn", `document.querySelectorAll("[data-gauges] .gauge[data-measure]").length >= 5`, 10*time.Second)
 	}
 
@@ -206,7 +206,7 @@ func TestGaugesAndCompareInBrowser(t *testing.T) {
 	if err := b.Export(dir); err != nil {
 		t.Fatal(err)
 	}
-	br.step("open the exported epoll chapter", 30*time.Second, chromedp.Navigate("file://"+dir+"/07-event-loop.html"),
+	br.step("open the exported epoll chapter", pageLoad, chromedp.Navigate("file://"+dir+"/07-event-loop.html"),
 		chromedp.WaitVisible("[data-timeline] svg"))
 	br.step("press Compare", 10*time.Second, chromedp.Click("[data-compare]"))
 	br.poll("the export's compare view", `[...document.querySelectorAll(".compare-mode")].map(m => m.dataset.mode).join(" ") === "epoll select poll" &&

@@ -60,7 +60,7 @@ func (b *browser) navigated(what, cond string, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	for {
 		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(` + cond + `) && document.readyState === "complete"`))
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(`+cond+`) && document.readyState === "complete"`))
 		cancel()
 		if err == nil && ok {
 			return
@@ -96,7 +96,7 @@ func TestSearchFromTheKeyboard(t *testing.T) {
 	ts := startSite(t)
 	chapter := ts.srv.URL + "/02-single-threaded-blocking"
 
-	br.step("open a chapter", 30*time.Second, chromedp.Navigate(chapter), chromedp.WaitVisible("article h1"))
+	br.step("open a chapter", pageLoad, chromedp.Navigate(chapter), chromedp.WaitVisible("article h1"))
 	br.keys("press /", "/")
 	if got := br.eval(`document.activeElement.id`); got != "search-input" {
 		t.Fatalf("after / the focus is on %q, want the search box", got)
@@ -200,7 +200,7 @@ func TestSearchFromTheKeyboard(t *testing.T) {
 	}
 
 	// A hit in folded test code: Enter opens the page with the fold open and the hit on screen.
-	br.step("open the Overview", 30*time.Second, chromedp.Navigate(ts.srv.URL+"/01-overview"), chromedp.WaitVisible("article h1"))
+	br.step("open the Overview", pageLoad, chromedp.Navigate(ts.srv.URL+"/01-overview"), chromedp.WaitVisible("article h1"))
 	br.keys("search for a test", "/TestReadFrameTruncated")
 	br.poll("a result", `document.querySelectorAll("#search-results [role=option]").length > 0`, 10*time.Second)
 	br.keys("Enter", kb.Enter)
@@ -307,7 +307,7 @@ func TestTextContrast(t *testing.T) {
 	pages := []string{"/02-single-threaded-blocking?highlight=accept", "/01-overview?highlight=frame", "/07-event-loop"}
 	for _, theme := range []string{"light", "dark"} {
 		for _, p := range pages {
-			br.step("open "+p, 30*time.Second, chromedp.Navigate(ts.srv.URL+p), chromedp.WaitVisible("article h1"),
+			br.step("open "+p, pageLoad, chromedp.Navigate(ts.srv.URL+p), chromedp.WaitVisible("article h1"),
 				chromedp.Evaluate[chromedp.Void](`document.documentElement.dataset.theme = "`+theme+`";
 					document.dispatchEvent(new CustomEvent("themechange"));
 					document.querySelector("details.code-fold")?.setAttribute("open", "")`))
@@ -346,7 +346,7 @@ func TestTextContrast(t *testing.T) {
 func TestPrintedChapter(t *testing.T) {
 	br := startBrowser(t)
 	ts := startSite(t)
-	br.step("open a chapter", 30*time.Second, chromedp.Navigate(ts.srv.URL+"/02-single-threaded-blocking"), chromedp.WaitVisible("[data-timeline] svg"))
+	br.step("open a chapter", pageLoad, chromedp.Navigate(ts.srv.URL+"/02-single-threaded-blocking"), chromedp.WaitVisible("[data-timeline] svg"))
 	br.poll("the recorded session drawn", `document.querySelectorAll("[data-gauges] .gauge").length >= 5`, 10*time.Second)
 	controls := `[...document.querySelectorAll("section.run button, section.run input, section.run form, section.run details, section.run .run-status, section.run [data-badge]")].
 		filter(e => e.checkVisibility()).map(e => e.tagName.toLowerCase() + "." + e.className).join(" ")`
@@ -387,7 +387,7 @@ func TestPrintedChapter(t *testing.T) {
 	}
 	t.Logf("PDF: %s (%d bytes)", path, len(pdf))
 	// Links out of the book show their address; links inside it do not (the Overview has both).
-	br.step("open the Overview, printed", 30*time.Second, chromedp.Navigate(ts.srv.URL+"/01-overview"), chromedp.WaitVisible("article h1"))
+	br.step("open the Overview, printed", pageLoad, chromedp.Navigate(ts.srv.URL+"/01-overview"), chromedp.WaitVisible("article h1"))
 	links := br.eval(`(() => {
 		const out = document.querySelector("article a[href^='http']"), in_ = document.querySelector("article a[href]:not([href^='http']):not(.anchor)");
 		return (out ? getComputedStyle(out, "::after").content.includes(out.getAttribute("href")) : "no external link") + " " +
