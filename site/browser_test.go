@@ -46,6 +46,11 @@ func needProgram(t *testing.T, path, install string) {
 	t.Skipf("%s is not installed; the browser tests need it", install)
 }
 
+// pageLoad bounds opening a page. The Overview holds nine hundred lines of folded test
+// code; on a machine busy with other builds its load took over thirty seconds, and a bound
+// is there to end a hung test, not to time a healthy one.
+const pageLoad = 2 * time.Minute
+
 // artifactDir is where the browser tests leave their screenshots: $ARTIFACTS, or
 // tmp/artifacts in the repository.
 func artifactDir(t *testing.T) string {
@@ -208,7 +213,7 @@ func TestBrowser(t *testing.T) {
 	ts := startSite(t)
 
 	page := ts.srv.URL + "/02-single-threaded-blocking"
-	br.step("open the chapter", 30*time.Second, chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
+	br.step("open the chapter", pageLoad, chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
 	if badge := br.eval(`document.querySelector("[data-badge]").textContent`); badge != "recorded" {
 		t.Errorf("before Run the panel says %q, want recorded", badge)
 	}
@@ -245,7 +250,7 @@ func TestBrowser(t *testing.T) {
 	br.poll("search results", `document.querySelectorAll("#search-results a").length > 0`, 10*time.Second)
 
 	// Test code comes folded; a click opens it, and so does a search hit inside it.
-	br.step("open the Overview", 30*time.Second, chromedp.Navigate(ts.srv.URL+"/01-overview"), chromedp.WaitVisible("article h1"))
+	br.step("open the Overview", pageLoad, chromedp.Navigate(ts.srv.URL+"/01-overview"), chromedp.WaitVisible("article h1"))
 	if got := br.eval(`String([...document.querySelectorAll("details.code-fold")].filter(d => !d.open &&
 		d.querySelector("figure.code-file") && !d.querySelector("pre").checkVisibility()).length)`); got == "0" {
 		t.Error("the Overview shows no folded test code")
@@ -269,7 +274,7 @@ func TestBrowser(t *testing.T) {
 		if scen, _ := runnable(c); scen == nil {
 			continue
 		}
-		br.step("open "+c.File, 30*time.Second, chromedp.Navigate(ts.srv.URL+"/"+render.Live.Href(c)), chromedp.WaitVisible("[data-timeline] svg"))
+		br.step("open "+c.File, pageLoad, chromedp.Navigate(ts.srv.URL+"/"+render.Live.Href(c)), chromedp.WaitVisible("[data-timeline] svg"))
 		br.poll(c.File+": recorded session drawn", `document.querySelectorAll("[data-timeline] rect").length > 0 &&
 			document.querySelectorAll("[data-gauges] .gauge").length >= 5`, 10*time.Second)
 		br.save("recorded-"+c.Slug+".png", chromedp.Screenshot("section.run"))
@@ -296,7 +301,7 @@ func TestBrowser(t *testing.T) {
 	if shown := br.eval(printed); shown != "" {
 		t.Errorf("printed, /book shows %s", shown)
 	}
-	br.step("print a chapter", 30*time.Second, chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
+	br.step("print a chapter", pageLoad, chromedp.Navigate(page), chromedp.WaitVisible("[data-timeline] svg"))
 	if shown := br.eval(printed); shown != "" {
 		t.Errorf("printed, a chapter shows %s", shown)
 	}
@@ -365,7 +370,7 @@ func TestExportInBrowser(t *testing.T) {
 	panels(t, br, b, base, "export-")
 
 	// Replay: the recording plays again on its own clock, to its end.
-	br.step("open the blocking chapter", 30*time.Second, chromedp.Navigate(base+"02-single-threaded-blocking.html"), chromedp.WaitVisible("[data-timeline] svg"))
+	br.step("open the blocking chapter", pageLoad, chromedp.Navigate(base+"02-single-threaded-blocking.html"), chromedp.WaitVisible("[data-timeline] svg"))
 	rows := br.eval(`String(document.querySelectorAll("[data-log] li").length)`)
 	br.step("press Replay", 10*time.Second, chromedp.Click("[data-replay]"))
 	br.poll("the replay starts", `document.querySelector("[data-badge]").textContent === "replaying recording"`, 10*time.Second)
@@ -373,7 +378,7 @@ func TestExportInBrowser(t *testing.T) {
 		String(document.querySelectorAll("[data-log] li").length) === "`+rows+`"`, time.Minute)
 
 	// The pager walks the whole book from the first page.
-	br.step("open the first page", 30*time.Second, chromedp.Navigate(base), chromedp.WaitVisible("article h1"))
+	br.step("open the first page", pageLoad, chromedp.Navigate(base), chromedp.WaitVisible("article h1"))
 	for _, c := range b.Chapters[1:] {
 		br.step("next: "+c.File, 30*time.Second, chromedp.Click(`a[rel="next"]`), chromedp.WaitVisible("article h1"))
 		if got := br.eval(`document.querySelector("article h1").textContent`); got != c.Title {
@@ -405,7 +410,7 @@ func TestExportInBrowser(t *testing.T) {
 func panels(t *testing.T, br *browser, b *render.Book, base, prefix string) {
 	t.Helper()
 	for _, c := range b.Chapters {
-		br.step("open "+c.File, 30*time.Second, chromedp.Navigate(base+render.Export.Href(c)), chromedp.WaitVisible("article h1"))
+		br.step("open "+c.File, pageLoad, chromedp.Navigate(base+render.Export.Href(c)), chromedp.WaitVisible("article h1"))
 		if got := br.eval(`document.querySelector("article h1").textContent`); got != c.Title {
 			t.Errorf("%s: title %q", c.File, got)
 		}

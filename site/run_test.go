@@ -26,7 +26,7 @@ func TestRunBlockingTwoClients(t *testing.T) {
 		Options: run.Options{Clients: 2, Slow: true}})
 
 	head := s.until(10*time.Second, "run header", isType("run"))
-	if head.Mode != "blocking" || len(head.Lanes) != 2 || head.Scales == nil {
+	if head.Mode != "blocking" || len(head.Lanes) != 2 || head.Cores == 0 {
 		t.Fatalf("run header: %+v", head)
 	}
 	s.until(buildTimeout, "built", isStatus("built"))

@@ -35,7 +35,7 @@ func main() {
 		log.Fatal(err)
 	}
 	if *stats {
-		loopstats.PrintEverySecond(s.Waits, s.Events)
+		loopstats.PrintEverySecond(s.Waits, s.Events, s.Changes)
 	}
 	kv.Announce(hostport)
 	runtime.LockOSThread() // one thread, as in every server since busy wait

@@ -45,6 +45,9 @@ type Loop struct {
 	// AfterWait, if set, is called after every wait with the number of events it
 	// returned, before they are dispatched (ae's aftersleep).
 	AfterWait func(events int)
+	// AfterChange, if set, is called after every change of the kernel's interest list:
+	// one epoll_ctl (one kevent), the only way a descriptor reaches the kernel here.
+	AfterChange func()
 }
 
 // file is what the loop knows about one descriptor.
@@ -87,7 +90,7 @@ func (l *Loop) Add(fd int, interest Mask, onReadable, onWritable Handler) error 
 	if l.added(fd) {
 		return ErrAdded
 	}
-	if err := l.update(fd, 0, interest); err != nil {
+	if err := l.change(fd, 0, interest); err != nil {
 		return err
 	}
 	if fd >= len(l.files) {
@@ -108,7 +111,7 @@ func (l *Loop) SetInterest(fd int, interest Mask) error {
 	if f.interest == interest {
 		return nil
 	}
-	if err := l.update(fd, f.interest, interest); err != nil {
+	if err := l.change(fd, f.interest, interest); err != nil {
 		return err
 	}
 	f.interest = interest
@@ -121,13 +124,25 @@ func (l *Loop) Remove(fd int) error {
 	if !l.added(fd) {
 		return ErrNotAdded
 	}
-	err := l.update(fd, l.files[fd].interest, 0)
+	err := l.change(fd, l.files[fd].interest, 0)
 	l.files[fd] = file{}
 	return err
 }
 
 func (l *Loop) added(fd int) bool {
 	return fd >= 0 && fd < len(l.files) && l.files[fd].added
+}
+
+// change moves fd's interest in the kernel from old to new, if they differ: one system call,
+// told to AfterChange.
+func (l *Loop) change(fd int, old, new Mask) error {
+	if old == new {
+		return nil
+	}
+	if l.AfterChange != nil {
+		l.AfterChange()
+	}
+	return l.update(fd, old, new)
 }
 
 // Run waits and dispatches until a handler calls Stop, or the wait fails. The nearest

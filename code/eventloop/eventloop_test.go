@@ -249,6 +249,35 @@ func TestAfterWaitCountsEvents(t *testing.T) {
 	}
 }
 
+func TestAfterChangeCountsKernelCalls(t *testing.T) {
+	a, _ := socketPair(t)
+	c, _ := socketPair(t)
+	l := newLoop(t)
+	changes := 0
+	l.AfterChange = func() { changes++ }
+	steps := []struct {
+		what string
+		do   func() error
+		want int
+	}{
+		{"Add, readable", func() error { return l.Add(a, Readable, func(int, Mask) {}, nil) }, 1},
+		{"the same interest again", func() error { return l.SetInterest(a, Readable) }, 1},
+		{"writable too", func() error { return l.SetInterest(a, Readable|Writable) }, 2},
+		{"interest 0", func() error { return l.SetInterest(a, 0) }, 3},
+		{"Remove, with nothing left in the kernel", func() error { return l.Remove(a) }, 3},
+		{"Add with interest 0", func() error { return l.Add(c, 0, nil, nil) }, 3},
+		{"Remove", func() error { return l.Remove(c) }, 3},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.what, err)
+		}
+		if changes != s.want {
+			t.Errorf("after %s: %d changes counted; want %d", s.what, changes, s.want)
+		}
+	}
+}
+
 func TestMisuseIsAnError(t *testing.T) {
 	a, _ := socketPair(t)
 	l := newLoop(t)

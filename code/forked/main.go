@@ -188,7 +188,7 @@ func resetOnTerm() {
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	<-term
-	unix.SetsockoptLinger(clientFD, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	sock.ResetOnClose(clientFD)
 	os.Exit(0)
 }
 

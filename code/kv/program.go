@@ -3,7 +3,6 @@
 package kv
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -26,8 +25,10 @@ func IdleTimeoutFlag() *time.Duration {
 }
 
 // ErrIdle is why a server closed a connection that made no progress within
-// its idle timeout.
-var ErrIdle = errors.New("no progress within the idle timeout")
+// its idle timeout. It is a deadline passing (errors.Is(ErrIdle,
+// os.ErrDeadlineExceeded)), so that package sock, below kv, can tell such an
+// ending and reset the connection (see the Backpressure chapter).
+var ErrIdle = fmt.Errorf("no progress within the idle timeout (%w)", os.ErrDeadlineExceeded)
 
 // Announce tells whoever started the server that it accepts connections now,
 // on this address. Tests and the site read this line to learn the port, so it

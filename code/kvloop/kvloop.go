@@ -25,10 +25,11 @@ type Server struct {
 	// The handlers, made once: a method value made at each Add would allocate.
 	onReadable, onWritable eventloop.Handler
 
-	Waits  *loopstats.Counter // epoll_wait calls
-	Events *loopstats.Counter // events they returned
-	Opened *loopstats.Counter // connections opened
-	Closed *loopstats.Counter // and closed
+	Waits   *loopstats.Counter // epoll_wait calls
+	Events  *loopstats.Counter // events they returned
+	Changes *loopstats.Counter // epoll_ctl calls: the interest list changed
+	Opened  *loopstats.Counter // connections opened
+	Closed  *loopstats.Counter // and closed
 }
 
 // conn is a connection and, with an idle timeout, the timer that checks it.
@@ -45,20 +46,22 @@ func New(store *kv.Store, idle time.Duration) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		Loop:   loop,
-		store:  store,
-		buf:    make([]byte, kv.ReadBufferSize),
-		idle:   idle,
-		Waits:  loopstats.NewCounter("epoll_wait"),
-		Events: loopstats.NewCounter("events"),
-		Opened: loopstats.NewCounter("opened"),
-		Closed: loopstats.NewCounter("closed"),
+		Loop:    loop,
+		store:   store,
+		buf:     make([]byte, kv.ReadBufferSize),
+		idle:    idle,
+		Waits:   loopstats.NewCounter("epoll_wait"),
+		Events:  loopstats.NewCounter("events"),
+		Changes: loopstats.NewCounter("epoll_ctl"),
+		Opened:  loopstats.NewCounter("opened"),
+		Closed:  loopstats.NewCounter("closed"),
 	}
 	s.onReadable, s.onWritable = s.readable, s.writable
 	loop.AfterWait = func(n int) {
 		s.Waits.Add(1)
 		s.Events.Add(n)
 	}
+	loop.AfterChange = func() { s.Changes.Add(1) }
 	return s, nil
 }
 

@@ -72,6 +72,13 @@ func Close(fd int) error {
 	return unix.Close(fd)
 }
 
+// ResetOnClose makes the next close of fd a reset (SO_LINGER of zero): the kernel drops
+// whatever is still unsent and answers with RST, instead of queueing a FIN behind it. The
+// Backpressure chapter's idle timeout closes connections this way.
+func ResetOnClose(fd int) error {
+	return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+}
+
 // noDelay turns Nagle's algorithm off on conn, so that an answer is sent at once rather
 // than held until the client acknowledges the previous one. Failing costs only speed.
 func noDelay(conn int) {

@@ -214,6 +214,9 @@ func (c *Conn) Close(err error) {
 	if err != nil {
 		logEnd(c.FD, err)
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		ResetOnClose(c.FD) // ended for making no progress: see the Backpressure chapter
+	}
 	Close(c.FD)
 }
 

@@ -62,6 +62,15 @@ func (s *Stream) Write(p []byte) (int, error) {
 
 func (s *Stream) Close() error { return Close(s.fd) }
 
+// SetLinger is net.TCPConn's, so that kv.Serve can ask either for a reset: 0 makes the
+// close a reset; any other value, the kernel's default.
+func (s *Stream) SetLinger(sec int) error {
+	if sec == 0 {
+		return ResetOnClose(s.fd)
+	}
+	return unix.SetsockoptLinger(s.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{})
+}
+
 // SetReadDeadline makes a Read that is still waiting at t fail; zero: never.
 func (s *Stream) SetReadDeadline(t time.Time) error { s.readDeadline = t; return nil }
 

@@ -312,6 +312,9 @@ func (s *server) close(c *conn) {
 			log.Printf("connection fd %d: %v", c.fd, err)
 		}
 	}
+	if errors.Is(c.err, os.ErrDeadlineExceeded) {
+		sock.ResetOnClose(c.fd) // idle: a reset, as in every server (the Backpressure chapter)
+	}
 	s.byIdle.remove(c)
 	s.conns[c.fd] = nil
 	e := s.sqe(userData(opClose, c.fd))

@@ -90,11 +90,18 @@ func copyStatic(to string) error {
 	if err != nil {
 		return err
 	}
-	run, err := bundle(static, "run/panel.js")
-	if err != nil {
-		return err
+	// The Run panel, and the whole book's figures of recorded runs (figures.js, bundled in
+	// place of the module of that name, which imports the panel's).
+	for file, entry := range map[string]string{"run.js": "run/panel.js", "figures.js": "figures.js"} {
+		script, err := bundle(static, entry)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, file), script, 0o644); err != nil {
+			return err
+		}
 	}
-	return os.WriteFile(filepath.Join(to, "run.js"), run, 0o644)
+	return nil
 }
 
 // copyFigures copies the SVG figures (the data they are drawn from stays behind).

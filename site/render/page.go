@@ -78,11 +78,12 @@ type pageData struct {
 type wholeChapter struct {
 	*Chapter
 	Rendered renderedChapter
+	Panel    *Panel // drawn as a figure of its first mode's recording; nil: none
 }
 
 // WholeBook draws every chapter on one page, for printing or saving as PDF: no Run panels
-// (a printed page runs nothing), and every heading's ID and every link between chapters
-// made unique on the page by its chapter's slug.
+// (a printed page runs nothing) but a figure of each one's recorded session, and every
+// heading's ID and every link between chapters made unique on the page by its chapter's slug.
 func (b *Book) WholeBook(w io.Writer, l Layout) error {
 	links := make(map[string]string, len(b.Chapters))
 	for _, c := range b.Chapters {
@@ -94,7 +95,7 @@ func (b *Book) WholeBook(w io.Writer, l Layout) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.File, err)
 		}
-		data.Whole = append(data.Whole, wholeChapter{c, rendered})
+		data.Whole = append(data.Whole, wholeChapter{c, rendered, b.Panel(c)})
 	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, data); err != nil {

@@ -19,9 +19,10 @@ package run
 //
 //	run      the first event of a run: what is being run.
 //	         mode, scenario; lanes (a name per client, in lane order); options (the reader's
-//	         settings: clients, slow, conns); scales (the gauges' fixed maximums, the same
-//	         for every chapter so chapters compare); text (what to watch, from the chapter's
-//	         front matter).
+//	         settings: clients, slow, conns); cores (the CPUs the machine has: the most
+//	         a server's CPU gauge can read); text (what to watch, from the chapter's front
+//	         matter). The gauges' scales are not sent: the page takes them from the
+//	         sessions it holds (site/render/static/run/measures.js).
 //	status   the run's life: status is one of
 //	           building                go build of bin/MODE has started (text: the command)
 //	           built                   it finished (text: "up to date" when nothing was built)
@@ -82,7 +83,7 @@ type Event struct {
 	Scenario string   `json:"scenario,omitempty"`
 	Lanes    []string `json:"lanes,omitempty"`
 	Options  *Options `json:"options,omitempty"`
-	Scales   *Scales  `json:"scales,omitempty"`
+	Cores    int      `json:"cores,omitempty"`
 
 	// status
 	Status string `json:"status,omitempty"`
@@ -144,14 +145,6 @@ type LoopCounter struct {
 	Name    string  `json:"name"`
 	Rate    float64 `json:"rate"`
 	PerCall float64 `json:"perCall"`
-}
-
-// Scales are the gauges' fixed maximums.
-type Scales struct {
-	CPU     float64 `json:"cpu"`     // percent of one core
-	RSS     int64   `json:"rss"`     // bytes
-	Threads int     `json:"threads"` //
-	FDs     int     `json:"fds"`     //
 }
 
 // Options are the reader's settings for a run, checked and clamped by the scenario.

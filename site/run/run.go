@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,10 +50,9 @@ type Scenario struct {
 	Console bool
 	// Loops: the server runs many event loops, each on a thread it named after itself; the
 	// run tells which loop owns each lane's connection, and each loop's CPU.
-	Loops  bool
-	Scales Scales
-	Lanes  func(opts Options) []string
-	Play   func(ctx context.Context, rn *Run, opts Options) error
+	Loops bool
+	Lanes func(opts Options) []string
+	Play  func(ctx context.Context, rn *Run, opts Options) error
 }
 
 // A Preset sets the reader's controls to a run worth seeing, such as the one where a server
@@ -84,16 +84,6 @@ func (s *Scenario) Options(asked Options) Options {
 		Conns:    s.Conns.clamp(asked.Conns),
 		SlowDisk: s.SlowDisk.clamp(asked.SlowDisk),
 	}
-}
-
-// scales are the gauges' maximums for a run. A scenario that ramps connections (c10k)
-// scales threads and descriptors to the reader's number, the same for every mode it runs.
-func (s *Scenario) scales(opts Options) *Scales {
-	sc := s.Scales
-	if opts.Conns > 0 {
-		sc.Threads, sc.FDs = opts.Conns+100, opts.Conns+100
-	}
-	return &sc
 }
 
 // A Spec is what to run: a scenario on a mode, with the reader's options, and the
@@ -198,7 +188,7 @@ func (rn *Run) main() {
 
 	s, opts := rn.spec.Scenario, rn.spec.Options
 	rn.emit(Event{Type: "run", Mode: rn.spec.Mode, Scenario: s.Name, Lanes: s.Lanes(opts),
-		Options: &opts, Scales: s.scales(opts), Text: rn.spec.Watch})
+		Options: &opts, Cores: runtime.NumCPU(), Text: rn.spec.Watch})
 	if err := rn.build(); err != nil {
 		rn.end(err)
 		return

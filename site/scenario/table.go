@@ -13,8 +13,7 @@ import (
 // Table is every scenario a chapter can name.
 var Table = []*run.Scenario{
 	{
-		Name:   "hello",
-		Scales: bookScales,
+		Name: "hello",
 		Lanes: func(run.Options) []string {
 			return []string{"A · one at a time", "B · one at a time", "A · concurrent", "B · concurrent"}
 		},
@@ -25,7 +24,6 @@ var Table = []*run.Scenario{
 		Clients: run.OptionRange{Default: 3, Min: 1, Max: 6},
 		Slow:    true,
 		Console: true,
-		Scales:  bookScales,
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			stagger: 300 * time.Millisecond, slowFor: 3 * time.Second, quietEnd: 500 * time.Millisecond,
@@ -36,7 +34,6 @@ var Table = []*run.Scenario{
 		Clients: run.OptionRange{Default: 8, Min: 1, Max: 16},
 		Slow:    true,
 		Console: true,
-		Scales:  bookScales,
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			stagger: 200 * time.Millisecond, hold: 2 * time.Second, slowFor: 3 * time.Second,
@@ -50,7 +47,6 @@ var Table = []*run.Scenario{
 		Conns:   run.OptionRange{Default: 2000, Min: 100, Max: 10000},
 		Presets: []run.Preset{{Label: "10,000: threaded hits Go's thread limit", Mode: "threaded", Conns: 10000}}, // the default stays clear of that wall
 		Console: true,
-		Scales:  run.Scales{CPU: 100, RSS: 1 << 30, Threads: 10000, FDs: 10000},
 		Lanes:   func(run.Options) []string { return laneNames(c10kActive, false) },
 		Play:    playC10K,
 	},
@@ -59,7 +55,6 @@ var Table = []*run.Scenario{
 		Clients: run.OptionRange{Default: 4, Min: 1, Max: 8},
 		Slow:    true,
 		Console: true,
-		Scales:  bookScales,
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			quietStart: 1500 * time.Millisecond, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
@@ -71,7 +66,6 @@ var Table = []*run.Scenario{
 		Clients: run.OptionRange{Default: 4, Min: 1, Max: 8},
 		Slow:    true,
 		Console: true,
-		Scales:  bookScales,
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			idleConns: 100, stagger: 200 * time.Millisecond, hold: 1500 * time.Millisecond,
@@ -83,7 +77,6 @@ var Table = []*run.Scenario{
 		Clients: run.OptionRange{Default: 6, Min: 1, Max: 16},
 		Slow:    true,
 		Console: true,
-		Scales:  bookScales,
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			idleConns: 100, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
@@ -94,7 +87,6 @@ var Table = []*run.Scenario{
 		Name:    "backpressure",
 		Clients: run.OptionRange{Default: 3, Min: 2, Max: 6},
 		Console: true,
-		Scales:  bookScales,
 		Lanes: func(opts run.Options) []string {
 			names := laneNames(opts.Clients, false)
 			names[0] += " (never reads)"
@@ -107,7 +99,6 @@ var Table = []*run.Scenario{
 		Clients: run.OptionRange{Default: 8, Min: 2, Max: 16},
 		Console: true,
 		Loops:   true,
-		Scales:  bookScales,
 		Lanes: func(opts run.Options) []string {
 			names := laneNames(opts.Clients, false)
 			names[0] += " (busy)"
@@ -120,7 +111,6 @@ var Table = []*run.Scenario{
 		Clients: run.OptionRange{Default: 6, Min: 1, Max: 16},
 		Slow:    true,
 		Console: true,
-		Scales:  bookScales,
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			idleConns: 100, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
@@ -132,7 +122,6 @@ var Table = []*run.Scenario{
 		SlowDisk: run.OptionRange{Default: 200, Min: 1, Max: 1000},
 		Crash:    true,
 		Console:  true,
-		Scales:   bookScales,
 		Lanes:    durableLanes,
 		Play:     playDurable,
 	},
@@ -140,7 +129,6 @@ var Table = []*run.Scenario{
 		Name:    "delivery",
 		Clients: run.OptionRange{Default: 3, Min: 1, Max: 6},
 		Console: true,
-		Scales:  bookScales,
 		Lanes:   kvLanes,
 		Play: deliveryPlan{
 			appends: 300, batch: 10, pace: 250 * time.Millisecond,
@@ -159,9 +147,6 @@ func Lookup(name string) (*run.Scenario, bool) {
 	return nil, false
 }
 
-// bookScales are the gauges' maximums on every chapter but c10k, so that a reader moving
-// from one chapter to the next compares like with like.
-var bookScales = run.Scales{CPU: 100, RSS: 64 << 20, Threads: 32, FDs: 256}
 
 // laneNames are "A", "B", … with the slow client marked.
 func laneNames(n int, slow bool) []string {

@@ -15,8 +15,8 @@ func TestTable(t *testing.T) {
 			t.Errorf("scenario %q: no name, or a name used twice", s.Name)
 		}
 		seen[s.Name] = true
-		if s.Play == nil || s.Lanes == nil || s.Scales == (run.Scales{}) {
-			t.Errorf("scenario %q: Play, Lanes and Scales are required", s.Name)
+		if s.Play == nil || s.Lanes == nil {
+			t.Errorf("scenario %q: Play and Lanes are required", s.Name)
 		}
 		if s.Clients.Max > 0 && len(s.Lanes(s.Options(run.Options{}))) != s.Clients.Default {
 			t.Errorf("scenario %q: a lane per client", s.Name)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -305,6 +306,12 @@ func IdleTimeouts(s *Server, prefix string, timeout, wait time.Duration) error {
 		return frames(get(fmt.Sprintf("%s/%08d", prefix, j)))
 	}}
 	hog.push(200*time.Millisecond, 64<<20)
+	unread, err := askUnread(s, prefix+"/large")
+	if err != nil {
+		return err
+	}
+	defer unread.Close()
+	idle, names = append(idle, unread), append(names, "never-reading, with its answer unsent,")
 
 	for i, conn := range idle {
 		if err := closedWithin(conn, wait); err != nil {
@@ -323,6 +330,41 @@ func IdleTimeouts(s *Server, prefix string, timeout, wait time.Duration) error {
 			return fmt.Errorf("%d descriptors open after the idle clients were closed, %d before", now, baseline)
 		}
 	}
+}
+
+// askUnread asks, over a connection with a small receive buffer, for a value
+// larger than the buffers on the way, and never reads. The server reads all
+// it was sent, and most of the answer stays in its kernel behind a shut
+// window: only a reset can tell this client that the server let it go, since
+// a FIN would wait behind the answer.
+func askUnread(s *Server, key string) (*net.TCPConn, error) {
+	c, err := kv.Dial(s.Addr)
+	if err != nil {
+		return nil, err
+	}
+	err = c.Put(key, strings.Repeat("u", 512<<10))
+	c.Close()
+	if err != nil {
+		return nil, err
+	}
+	small := net.Dialer{Control: func(_, _ string, raw syscall.RawConn) error {
+		var err error
+		if cerr := raw.Control(func(fd uintptr) {
+			err = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<10)
+		}); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	conn, err := small.Dial("tcp", s.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Write(frames(get(key))); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn.(*net.TCPConn), nil
 }
 
 // trickle sends a frame's bytes one at a time, every tick, until a write fails.

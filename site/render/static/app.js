@@ -1,5 +1,6 @@
 // The reading side of the page: theme switch, chapter menu on phones, reading progress,
-// copy buttons, the current section in the sidebar, and search. No framework, no build.
+// copy buttons, the current section in the sidebar, and search (ranked by find.js). No
+// framework, no build.
 "use strict";
 
 (function theme() {
@@ -114,7 +115,9 @@
   const input = document.getElementById("search-input");
   const box = document.getElementById("search-results");
   const count = document.getElementById("search-count");
-  if (!input || !box) return;
+  const find = window.bookFind;
+  if (!input || !box || !find) return;
+  const shownFirst = 12; // results listed before the "N more" button
   let index = null;
   let loading = null;
   // The index is a script (search.js, beside the pages) rather than JSON to fetch, so search
@@ -127,48 +130,31 @@
     document.head.append(script);
   });
 
-  // Every word must appear (case-insensitive); results stay in book order, at most 30.
-  const find = (query) => {
-    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-    if (!words.length) return { words, hits: [] };
-    const out = [];
-    for (const entry of index) {
-      const hay = (entry.heading + " " + entry.text).toLowerCase();
-      if (words.every((w) => hay.includes(w) || entry.chapter.toLowerCase().includes(w))) {
-        out.push(entry);
-        if (out.length === 30) break;
-      }
-    }
-    return { words, hits: out };
-  };
+  // What the box shows: every result of the query (ranked by find.js), the first `shown` of
+  // them listed, and the one the arrow keys selected (-1: none; shown: the "more" button).
+  let results = [];
+  let words = [];
+  let shown = 0;
+  let selected = -1;
 
-  const snippet = (text, words) => {
-    const lower = text.toLowerCase();
-    let at = -1;
-    for (const w of words) { at = lower.indexOf(w); if (at >= 0) break; }
-    const start = Math.max(0, at - 50);
-    return (start > 0 ? "… " : "") + text.slice(start, start + 160) + (text.length > start + 160 ? " …" : "");
-  };
-
-  const highlight = (parent, text, words) => {
-    const re = new RegExp("(" + words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|") + ")", "gi");
+  const markText = (parent, text) => {
     let last = 0;
-    for (const m of text.matchAll(re)) {
-      parent.append(text.slice(last, m.index));
+    for (const [s, e] of find.marks(text, words)) {
+      parent.append(text.slice(last, s));
       const mark = document.createElement("mark");
-      mark.textContent = m[0];
+      mark.textContent = text.slice(s, e);
       parent.append(mark);
-      last = m.index + m[0].length;
+      last = e;
     }
     parent.append(text.slice(last));
   };
 
-  const render = () => {
-    const q = input.value.trim();
+  const resultLink = (h) => h.url + "?highlight=" + encodeURIComponent(words.join(" ")) + (h.id ? "#" + h.id : "");
+
+  const draw = () => {
     box.replaceChildren();
-    if (!q) { box.hidden = true; count.textContent = ""; return; }
-    const { words, hits } = find(q);
-    if (!hits.length) {
+    const q = input.value.trim();
+    if (!results.length) {
       const p = document.createElement("p");
       p.className = "none";
       p.textContent = "Nothing in the book matches “" + q + "”.";
@@ -176,62 +162,180 @@
       count.textContent = "No results";
     } else {
       const list = document.createElement("ol");
-      for (const h of hits) {
+      list.setAttribute("role", "listbox");
+      list.setAttribute("aria-label", "Search results, best first");
+      results.slice(0, shown).forEach((h, i) => {
         const li = document.createElement("li");
+        li.id = "search-result-" + i;
+        li.setAttribute("role", "option");
         const a = document.createElement("a");
-        a.href = h.url + "?highlight=" + encodeURIComponent(words.join(" ")) + (h.id ? "#" + h.id : "");
+        a.href = resultLink(h);
+        a.tabIndex = -1; // the arrow keys select, the input keeps the focus
         const where = document.createElement("span");
         where.className = "where";
-        where.textContent = h.chapter + (h.heading ? " › " + h.heading : "");
+        markText(where, h.chapter + (h.heading ? " › " + h.heading : ""));
         const snip = document.createElement("span");
         snip.className = "snip";
-        highlight(snip, snippet(h.text, words), words);
+        const s = find.snippet(h.text, words);
+        markText(snip, (s.before ? "… " : "") + s.text + (s.after ? " …" : ""));
         a.append(where, snip);
         li.append(a);
         list.append(li);
-      }
+      });
       box.append(list);
-      count.textContent = hits.length + (hits.length === 30 ? "+" : "") + " results, in book order";
+      if (results.length > shown) {
+        const more = document.createElement("button");
+        more.type = "button";
+        more.className = "more";
+        more.id = "search-more";
+        more.tabIndex = -1;
+        more.textContent = (results.length - shown) + " more";
+        more.addEventListener("click", showAll);
+        box.append(more);
+      }
+      count.textContent = results.length + (results.length === 1 ? " result" : " results") + ", best first" +
+        (results.length > shown ? ", " + shown + " shown" : "");
     }
+    select(selected);
     box.hidden = false;
+    input.setAttribute("aria-expanded", "true");
   };
 
-  // Landing from a result: the first hit at or after the section it named is shown, and if it
-  // is in folded test code, the fold opens (the search index holds every line of code).
-  (function land() {
-    let words;
-    try { words = (new URLSearchParams(location.search).get("highlight") || "").toLowerCase().split(/\s+/).filter(Boolean); }
-    catch (e) { return; }
-    const article = document.querySelector("article.chapter");
-    if (!words.length || !article) return;
-    const from = (location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)))) || article;
-    const walk = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
-    // The section's heading may hold no hit itself: start the walk there, not inside it.
-    walk.currentNode = from;
-    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-      const text = n.nodeValue.toLowerCase();
-      if (!words.some((w) => text.includes(w))) continue;
-      const fold = n.parentElement.closest("details.code-fold");
-      if (!fold) return; // the hit is in plain view already
-      fold.open = true;
-      n.parentElement.scrollIntoView({ block: "center" });
-      return;
+  const options = () => [...box.querySelectorAll("[role=option], .more")];
+
+  const select = (i) => {
+    const all = options();
+    selected = Math.max(-1, Math.min(i, all.length - 1));
+    all.forEach((el, k) => {
+      el.classList.toggle("selected", k === selected);
+      if (el.getAttribute("role") === "option") el.setAttribute("aria-selected", String(k === selected));
+    });
+    if (selected >= 0) {
+      input.setAttribute("aria-activedescendant", all[selected].id);
+      all[selected].scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
     }
-  })();
+  };
+
+  function showAll() {
+    shown = results.length;
+    draw();
+    input.focus();
+  }
+
+  const close = () => {
+    box.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  };
+
+  const update = () => {
+    const q = input.value.trim();
+    if (!q) { results = []; close(); box.replaceChildren(); count.textContent = ""; return; }
+    words = find.terms(q);
+    results = find.rank(index, q);
+    shown = Math.min(results.length, shownFirst);
+    selected = -1;
+    draw();
+  };
+
+  // Enter opens the selected result (the first, if the arrows selected none), or shows the
+  // rest if "more" is selected.
+  const open = () => {
+    const el = options()[Math.max(0, selected)];
+    if (!el) return;
+    if (el.classList.contains("more")) { showAll(); return; }
+    location.href = el.querySelector("a").href;
+  };
 
   let timer = 0;
   input.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => load().then(render), 120);
+    timer = setTimeout(() => load().then(update), 120);
   });
-  input.addEventListener("focus", () => load());
+  input.addEventListener("focus", () => {
+    load();
+    if (input.value.trim() && box.childElementCount) { box.hidden = false; input.setAttribute("aria-expanded", "true"); }
+  });
   input.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") { input.value = ""; render(); }
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (box.hidden) return;
+      e.preventDefault();
+      select(selected + (e.key === "ArrowDown" ? 1 : -1));
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      // Typed fast: the results may still be on their way.
+      clearTimeout(timer);
+      load().then(() => { if (!results.length || words.join(" ") !== find.terms(input.value).join(" ")) update(); open(); });
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      if (!input.value) unmarkPage();
+      input.value = "";
+      update();
+      input.blur();
+    }
+  });
+  // "/" and "s" go to the search box, as in mdBook, unless the reader is typing somewhere.
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || (e.key !== "/" && e.key !== "s")) return;
+    const t = e.target;
+    if (t instanceof Element && (t.closest("input, textarea, select, [contenteditable]") || t.isContentEditable)) return;
+    e.preventDefault();
+    input.focus();
+    input.select();
   });
   document.addEventListener("click", (e) => {
-    if (!e.target.closest(".search")) box.hidden = true;
+    if (!e.target.closest(".search")) close();
   });
-  box.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") { box.hidden = true; input.focus(); }
-  });
+
+  // ── the page a result leads to ──────────────────────────────────────────────────────
+  // Every occurrence of the searched words (?highlight=, as mdBook links) is marked, and the
+  // first at or after the section the result named is scrolled into view; if it is in folded
+  // test code, the fold opens (the search index holds every line of code).
+  const pageMarks = [];
+  function markPage() {
+    let terms;
+    try { terms = find.terms(new URLSearchParams(location.search).get("highlight")); } catch (e) { return; }
+    const main = document.getElementById("content");
+    if (!terms.length || !main) return;
+    // Not the Run panel (its script owns it) nor buttons (their labels are not the book).
+    const skip = "section.run, script, style, button, .anchor";
+    const walk = document.createTreeWalker(main, NodeFilter.SHOW_TEXT, {
+      acceptNode: (n) => n.parentElement.closest(skip) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+    });
+    const nodes = [];
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) nodes.push(n);
+    for (const n of nodes) {
+      const ranges = find.marks(n.nodeValue, terms);
+      for (let i = ranges.length - 1; i >= 0; i--) { // from the end, so earlier offsets hold
+        const [s, e] = ranges[i];
+        n.splitText(e);
+        const hit = n.splitText(s);
+        const mark = document.createElement("mark");
+        mark.className = "search-hit";
+        hit.replaceWith(mark);
+        mark.append(hit);
+        pageMarks.push(mark);
+      }
+    }
+    pageMarks.sort((a, b) => a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1);
+    const from = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    const first = pageMarks.find((m) => !from || from.contains(m) ||
+      (from.compareDocumentPosition(m) & Node.DOCUMENT_POSITION_FOLLOWING)) || pageMarks[0];
+    if (!first) return;
+    first.classList.add("first");
+    const fold = first.closest("details.code-fold");
+    if (fold) fold.open = true;
+    const show = () => first.scrollIntoView({ block: "center" });
+    show();
+    // The browser scrolls to the #fragment itself once the page has loaded: come back after.
+    addEventListener("load", () => requestAnimationFrame(show), { once: true });
+  }
+  function unmarkPage() {
+    for (const m of pageMarks) m.replaceWith(...m.childNodes);
+    pageMarks.length = 0;
+    document.getElementById("content")?.normalize();
+  }
+  markPage();
 })();

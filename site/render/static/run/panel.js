@@ -2,6 +2,7 @@
 // (the same events, carried by the page). A panel without a Run button (the static export)
 // only replays its recordings.
 
+import { PanelSessions, compareView } from "./compare.js";
 import { Session } from "./fold.js";
 import { statusText } from "./format.js";
 import { drawGauges } from "./gauges.js";
@@ -35,6 +36,9 @@ function start(panel) {
   let replayTimers = [];
   let socketRun = false; // a run started from this page is going
   let recording = null; // the selected mode's recorded events
+  const others = new PanelSessions(panel); // every mode's recording, and the reader's runs
+  const compare = compareView(panel, others);
+  compare.onToggle(() => draw());
 
   function now() {
     if (!live || session.over) return session.lastT;
@@ -48,8 +52,10 @@ function start(panel) {
     requestAnimationFrame(() => {
       drawQueued = false;
       const t = now();
-      drawTimeline(timelineBox, session, t, cursor);
-      drawGauges(gaugesBox, session, t, cursor);
+      const scales = others.scales(session);
+      drawTimeline(timelineBox, session, t, cursor, scales);
+      drawGauges(gaugesBox, session, t, cursor, scales);
+      compare.draw(session, selectedMode(), badge.textContent, t, cursor, scales);
     });
   }
 
@@ -172,7 +178,10 @@ function start(panel) {
       if (e.type === "error" && !socketRun) setRunning(false);
       feed(e);
       // The badge says what the panel now shows: this run, and how it ended.
-      if (e.type === "end") { live = false; socketRun = false; setRunning(false); setBadge(e.status || "finished"); }
+      if (e.type === "end") {
+        live = false; socketRun = false; setRunning(false); setBadge(e.status || "finished");
+        others.keep(session.header ? session.header.mode : selectedMode(), session);
+      }
     }, () => {
       if (!socketRun) return;
       feed({ t: session.lastT, type: "error", text: "the connection to the site was lost" });

@@ -11,11 +11,11 @@ function tickStep(span) {
   return 120000;
 }
 
-// Rows of server figures drawn under the lanes; scale names the header's fixed maximum.
+// Rows of server figures drawn under the lanes, on the gauges' scales (measures.js).
 const METRIC_ROWS = [
-  { key: "conns", label: "connections", scale: "fds", cls: "c-fds" },
-  { key: "threads", label: "threads", scale: "threads", cls: "c-threads" },
-  { key: "cpu", label: "CPU %", scale: "cpu", cls: "c-cpu" },
+  { v: (s) => s.conns, label: "connections", scale: "fds", cls: "c-fds" },
+  { v: (s) => s.threads, label: "threads", scale: "threads", cls: "c-threads" },
+  { v: (s) => s.cpu / 100, label: "CPU, cores", scale: "cpu", cls: "c-cpu" },
 ];
 
 const STATES = [
@@ -51,7 +51,7 @@ export function drawLegend(legendBox) {
   legendBox.append(marks);
 }
 
-export function drawTimeline(timelineBox, session, now, cursorT) {
+export function drawTimeline(timelineBox, session, now, cursorT, scales) {
   const width = Math.max(280, timelineBox.clientWidth || 600);
   const narrow = width < 560;
   const left = narrow ? 96 : 128;
@@ -140,10 +140,9 @@ export function drawTimeline(timelineBox, session, now, cursorT) {
 
   // The server's figures under the lanes, on the same clock: threads climbing as clients
   // connect, CPU pinned while every lane is idle.
-  const scales = session.header.scales || {};
   metrics.forEach((m, i) => {
     const y = lanesBottom + i * (metricH + 4);
-    const max = scales[m.scale] || 1;
+    const max = scales[m.scale];
     const label = el("text", { x: 8, y: y + 10, class: "lane-label metric-label" }, svg);
     label.textContent = m.label;
     const range = el("text", { x: 8, y: y + 21, class: "axis" }, svg);
@@ -153,7 +152,7 @@ export function drawTimeline(timelineBox, session, now, cursorT) {
     let d = "";
     let prevY = null;
     for (const smp of session.samples) {
-      const sx = x(smp.t).toFixed(1), sy = py(smp[m.key]).toFixed(1);
+      const sx = x(smp.t).toFixed(1), sy = py(m.v(smp)).toFixed(1);
       d += d ? ` L${sx},${prevY} L${sx},${sy}` : `M${sx},${sy}`;
       prevY = sy;
     }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/xml"
+	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -174,5 +176,53 @@ func TestBenchfmtReadsBack(t *testing.T) {
 	}
 	if want := "Throughput/conns=50/depth=1/server=epoll Throughput/conns=50/depth=1/server=gonet"; strings.Join(names, " ") != want {
 		t.Fatalf("read back %q, want %q", names, want)
+	}
+}
+
+// An unpinned server must be free to run on every CPU although the benchmark that starts it
+// is pinned to the generator's: a child inherits its parent's affinity. Runs the prefix from
+// a parent pinned to the last CPU and reads what the child may use.
+func TestUnpinnedServersAreNotConfinedToTheGeneratorsCPU(t *testing.T) {
+	n := machineCPUs()
+	allowed := func(mode string, cpu int) string {
+		argv := append([]string{"taskset", "-c", fmt.Sprint(n - 1)}, onCPUs(mode, cpu)...)
+		argv = append(argv, "grep", "Cpus_allowed_list", "/proc/self/status")
+		out, err := exec.Command(argv[0], argv[1:]...).Output()
+		if err != nil {
+			t.Fatalf("%v: %v", argv, err)
+		}
+		return strings.TrimSpace(strings.TrimPrefix(string(out), "Cpus_allowed_list:"))
+	}
+	all := fmt.Sprintf("0-%d", n-1)
+	if n == 1 {
+		all = "0"
+	}
+	if got := allowed("multiloop-2", 0); got != all {
+		t.Errorf("multiloop-2 started by a benchmark pinned to CPU %d may run on CPUs %s, want %s", n-1, got, all)
+	}
+	if got := allowed("epoll", 0); got != "0" {
+		t.Errorf("epoll pinned to CPU 0 may run on CPUs %s", got)
+	}
+}
+
+// A many-loop row is tested against the gnet with as many loops that its ratio divides by,
+// not against the one-loop gnet: multiloop-2 level with gnet-2 and far below gnet must get
+// its "~".
+func TestGnetRatioIsTestedAgainstItsPeer(t *testing.T) {
+	var runs []run
+	for round := range 8 {
+		f := float64(round)
+		runs = append(runs,
+			run{Mode: "gnet", Round: round, PerSecond: 1000 + f},
+			run{Mode: "gnet-2", Round: round, PerSecond: 500 + 2*f},
+			run{Mode: "multiloop-2", Round: round, PerSecond: 501 + 2*float64((round+3)%8)})
+	}
+	for _, s := range summarize(throughputResult{Runs: runs}, []string{"gnet", "gnet-2", "multiloop-2"}) {
+		if s.mode == "multiloop-2" && (s.vsGnet.significant() || !strings.HasSuffix(s.vsGnet.String(), "~")) {
+			t.Errorf("multiloop-2 × gnet-2 = %s (p = %v): level rounds, want ~", s.vsGnet, s.vsGnet.p)
+		}
+		if s.mode == "gnet-2" && !s.vsGnet.significant() {
+			t.Errorf("gnet-2 × gnet = %s (p = %v): half the rate in every round, want a difference", s.vsGnet, s.vsGnet.p)
+		}
 	}
 }

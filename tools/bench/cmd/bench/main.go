@@ -98,7 +98,8 @@ var rampLimit = map[string]int{"forked": 2000}
 
 // unpinned reports whether a mode's server runs free on every CPU instead of pinned to one:
 // the modes with many event loops, whose point is to use more than one. The generator stays
-// on its CPU, so their loops share it with the generator.
+// on its CPU, so their loops share it with the generator. (See onCPUs: unpinned takes a
+// taskset of its own.)
 func unpinned(mode string) bool {
 	return strings.HasPrefix(mode, "multiloop-") || strings.HasPrefix(mode, "gnet-")
 }

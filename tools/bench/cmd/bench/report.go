@@ -137,7 +137,7 @@ func summarize(tr throughputResult, modes []string) []summary {
 		s.serverCPU, s.generatorCPU = median(scpu), median(gcpu)
 		s.cpuPerReq, s.others = median(perReq), median(others)
 		s.vsGonet = ratioOf(vsGonet, samples[mode], samples["gonet"])
-		s.vsGnet = ratioOf(vsGnet, samples[mode], samples["gnet"])
+		s.vsGnet = ratioOf(vsGnet, samples[mode], samples[gnetPeer(mode)])
 		out = append(out, s)
 	}
 	return out

@@ -25,15 +25,7 @@ type server struct {
 // startServer runs bin -addr 127.0.0.1:0 (plus args) under taskset when cpu >= 0, in its own
 // process group, and waits for its "listening on" line.
 func startServer(mode, bin string, cpu int, args ...string) (*server, error) {
-	if unpinned(mode) {
-		cpu = -1
-	}
-	argv := append([]string{bin, "-addr", "127.0.0.1:0"}, args...)
-	if cpu >= 0 {
-		// taskset execs the server in its own place, so the PID is the server's. Go sizes
-		// GOMAXPROCS from the CPU affinity it starts with: one CPU, one P.
-		argv = append([]string{"taskset", "-c", fmt.Sprint(cpu)}, argv...)
-	}
+	argv := append(onCPUs(mode, cpu), append([]string{bin, "-addr", "127.0.0.1:0"}, args...)...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = serverEnv()
 	s := &server{mode: mode, stderr: &headLines{max: 4096}}
@@ -54,6 +46,22 @@ func startServer(mode, bin string, cpu int, args ...string) (*server, error) {
 		return nil, fmt.Errorf("%s: %v; stderr: %s", mode, err, s.stderr)
 	}
 	return s, nil
+}
+
+// onCPUs is the taskset prefix that puts a mode's server on its CPUs: cpu, or, for a mode
+// that runs unpinned, every CPU of the machine. The second is not a no-op: the benchmark
+// itself runs pinned to the generator's CPU (pinSelf), and a child inherits its parent's
+// CPU affinity, so a server started without taskset would be confined to the generator's
+// CPU, with one P. taskset execs the server in its own place, so the PID is the server's.
+// Go sizes GOMAXPROCS from the CPU affinity it starts with: one CPU, one P.
+func onCPUs(mode string, cpu int) []string {
+	switch {
+	case unpinned(mode) && machineCPUs() > 1:
+		return []string{"taskset", "-c", fmt.Sprintf("0-%d", machineCPUs()-1)}
+	case unpinned(mode) || cpu < 0:
+		return nil
+	}
+	return []string{"taskset", "-c", fmt.Sprint(cpu)}
 }
 
 // serverGOMAXPROCS, if not zero, is given to every server: an experiment (-gomaxprocs), not
