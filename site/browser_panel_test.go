@@ -30,7 +30,7 @@ func (b *browser) typeCommand(line string) {
 func TestBrowserConsoleWithoutRun(t *testing.T) {
 	br := startBrowser(t)
 	ts := startSite(t)
-	br.step("open the chapter", 30*time.Second, chromedp.Navigate(ts.srv.URL+blockingPage), chromedp.WaitVisible("[data-timeline] svg"))
+	br.step("open the chapter", pageLoad, chromedp.Navigate(ts.srv.URL+blockingPage), chromedp.WaitVisible("[data-timeline] svg"))
 	before := children() // the browser
 	br.typeCommand("get greeting")
 	br.poll("the console's answer", `document.querySelector("[data-console-out] li") !== null`, 10*time.Second)
@@ -64,7 +64,7 @@ func TestBrowserConsoleWithoutRun(t *testing.T) {
 func TestBrowserConsoleLane(t *testing.T) {
 	br := startBrowser(t)
 	ts := startSite(t)
-	br.step("open the chapter", 30*time.Second, chromedp.Navigate(ts.srv.URL+blockingPage), chromedp.WaitVisible("[data-timeline] svg"))
+	br.step("open the chapter", pageLoad, chromedp.Navigate(ts.srv.URL+blockingPage), chromedp.WaitVisible("[data-timeline] svg"))
 	br.step("two clients, A slow", 10*time.Second, chromedp.SetValue(`input[name=clients]`, "2"))
 	br.step("press Run", 10*time.Second, chromedp.Click("[data-run]"))
 	br.poll("the run goes live", `document.querySelector("[data-badge]").textContent === "live"`, 10*time.Second)
@@ -101,7 +101,7 @@ func TestBrowserConsoleLane(t *testing.T) {
 func TestBrowserRunFocusAndHeight(t *testing.T) {
 	br := startBrowser(t)
 	ts := startSite(t)
-	br.step("open the chapter", 30*time.Second, chromedp.Navigate(ts.srv.URL+blockingPage), chromedp.WaitVisible("[data-timeline] svg"))
+	br.step("open the chapter", pageLoad, chromedp.Navigate(ts.srv.URL+blockingPage), chromedp.WaitVisible("[data-timeline] svg"))
 	br.step("watch the panel's height", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(() => {
 		const panel = document.querySelector("section.run");
 		window.panelHeights = [panel.getBoundingClientRect().height];
@@ -134,7 +134,7 @@ func TestBrowserRunFocusAndHeight(t *testing.T) {
 func TestBrowserC10kThreadLimit(t *testing.T) {
 	br := startBrowser(t)
 	ts := startSite(t)
-	br.step("open c10k", 30*time.Second, chromedp.Navigate(ts.srv.URL+"/04-c10k"), chromedp.WaitVisible("[data-timeline] svg"))
+	br.step("open c10k", pageLoad, chromedp.Navigate(ts.srv.URL+"/04-c10k"), chromedp.WaitVisible("[data-timeline] svg"))
 	br.step("choose the preset", 10*time.Second, chromedp.Click("[data-preset-conns]"))
 	if got := br.eval(`document.querySelector("input[name=conns]").value + " " + document.querySelector("input[name=mode]:checked").value`); got != "10000 threaded" {
 		t.Fatalf("the preset set %q, want 10000 threaded", got)
