@@ -257,6 +257,31 @@ func TestReadSample(t *testing.T) {
 	}
 }
 
+// An exited process that has not been waited for is a zombie: its stat still reads, with no
+// memory. ReadSample must say it exited rather than report a process of 0 bytes.
+func TestReadSampleOfAnExitedProcess(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$") // TestMain with no test to run: exits at once
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		st, err := readStat(cmd.Process.Pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.state == 'Z' {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the child has not exited after a minute")
+		}
+	}
+	if s, err := ReadSample(cmd.Process.Pid); !errors.Is(err, ErrGone) {
+		t.Fatalf("ReadSample of a zombie: %+v, %v; want ErrGone", s, err)
+	}
+}
+
 func TestCPUPercent(t *testing.T) {
 	at := time.Now()
 	a := Sample{At: at, CPU: time.Second}

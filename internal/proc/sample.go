@@ -28,12 +28,23 @@ type Sample struct {
 	Processes int // 1, or with ReadTree the process and its children
 }
 
+// ErrGone is ReadSample's answer for a process that has exited, or is exiting.
+var ErrGone = errors.New("the process has exited")
+
 // ReadSample reads /proc/PID/stat and the descriptors in /proc/PID/fd.
 func ReadSample(pid int) (Sample, error) {
 	s := Sample{At: time.Now()}
 	st, err := readStat(pid)
 	if err != nil {
 		return s, err
+	}
+	// An exiting process has given its memory back before it becomes a zombie, whose stat
+	// still reads until it is waited for. Either would be sampled as a server of no memory
+	// and a thread or two, a moment that never happened while it served: the Run panel
+	// showed a crashed server's last figures as 0.0 MiB. A live process always has
+	// resident pages.
+	if st.state == 'Z' || st.state == 'X' || st.rssPages == 0 {
+		return s, ErrGone
 	}
 	s.CPU = time.Duration(st.utime+st.stime) * time.Second / clockTicks
 	s.RSS, s.VM, s.Threads = st.rssPages*int64(os.Getpagesize()), st.vsize, st.threads

@@ -19,11 +19,11 @@ import (
 // thinking at a prompt.
 type kvPlan struct {
 	quietStart time.Duration       // the server alone before anyone connects
-	idleConns  int                 // connections that never say a word, opened before the clients
+	idleConns  int                 // connections that never say a word, opened before the clients, held to the end
 	stagger    time.Duration       // between two clients' connects
 	hold       time.Duration       // how long a client stays connected after its answers
 	slowFor    time.Duration       // how long the slow client keeps its connection
-	quietEnd   time.Duration       // everyone gone, the server still up
+	quietEnd   time.Duration       // every client gone (the idle connections stay), the server still up
 	flags      []string            // extra server flags
 	modeFlags  map[string][]string // more flags, for one mode only
 }
@@ -58,13 +58,15 @@ func (p kvPlan) play(ctx context.Context, rn *run.Run, opts run.Options) error {
 	if rn.CutShort() {
 		return nil
 	}
-	if len(idle) > 0 {
-		rn.Note("the %d idle connections hang up", len(idle))
-		closeAll(idle)
-		idle = nil
-	}
+	// The idle connections stay to the end: the run's last figures (what a finished panel
+	// shows) are then the server holding them with nothing to do, which is the lesson,
+	// rather than the burst of their hanging up.
 	if p.quietEnd > 0 {
-		rn.Note("every client is gone; the server waits")
+		if len(idle) > 0 {
+			rn.Note("every client is gone; the %d idle connections stay, and the server waits", len(idle))
+		} else {
+			rn.Note("every client is gone; the server waits")
+		}
 		rn.Pause(p.quietEnd)
 	}
 	rn.Finish(sv)

@@ -69,7 +69,7 @@ var Table = []*run.Scenario{
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			idleConns: 100, stagger: 200 * time.Millisecond, hold: 1500 * time.Millisecond,
-			slowFor: 3 * time.Second, quietEnd: 500 * time.Millisecond, flags: []string{"-stats"},
+			slowFor: 3 * time.Second, quietEnd: 2 * time.Second, flags: []string{"-stats"},
 		}.play,
 	},
 	{
@@ -80,7 +80,7 @@ var Table = []*run.Scenario{
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			idleConns: 100, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
-			slowFor: 3 * time.Second, quietEnd: time.Second, flags: []string{"-stats"},
+			slowFor: 3 * time.Second, quietEnd: 2 * time.Second, flags: []string{"-stats"},
 		}.play,
 	},
 	{
@@ -114,7 +114,7 @@ var Table = []*run.Scenario{
 		Lanes:   kvLanes,
 		Play: kvPlan{
 			idleConns: 100, stagger: 200 * time.Millisecond, hold: 2 * time.Second,
-			slowFor: 3 * time.Second, quietEnd: time.Second, flags: []string{"-stats"},
+			slowFor: 3 * time.Second, quietEnd: 2 * time.Second, flags: []string{"-stats"},
 		}.play,
 	},
 	{
@@ -146,7 +146,6 @@ func Lookup(name string) (*run.Scenario, bool) {
 	}
 	return nil, false
 }
-
 
 // laneNames are "A", "B", … with the slow client marked.
 func laneNames(n int, slow bool) []string {
