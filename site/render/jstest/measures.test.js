@@ -94,13 +94,26 @@ test("epoll: passed per call is 0 and ready per call is the events per wait, on 
   assert.ok(epoll.has("passed") && epoll.has("ready"), "epoll has the pair");
   assert.ok(epoll.get("passed").points.every((p) => p.v === 0), "nothing is passed to epoll_wait");
   const per = (l, n) => (l.per || []).find((c) => c.name === n);
-  assert.deepEqual(epoll.get("ready").points.map((p) => p.v), loops.map((l) => (per(l, "events") ? per(l, "events").perCall : 0)));
+  // Seconds without a call have no per-call figure.
+  const called = loops.filter((l) => l.calls > 0);
+  assert.deepEqual(epoll.get("ready").points.map((p) => p.v), called.map((l) => (per(l, "events") ? per(l, "events").perCall : 0)));
   if (loops.some((l) => per(l, "epoll_ctl"))) {
-    const last = loops[loops.length - 1];
+    const last = called[called.length - 1];
     assert.match(pointAt(epoll.get("passed").points, Infinity).note, new RegExp(`epoll_ctl ${Math.round(per(last, "epoll_ctl").rate)}/s`));
   }
   const select = fold(load("select-select.jsonl"));
   const passedPeak = peakOf(byId(select).get("passed").points).v;
   assert.equal(byId(select).get("passed").scale, epoll.get("passed").scale, "the same scale");
   assert.ok(scalesFor([select, fold(events)]).perCall >= passedPeak);
+});
+
+test("a second without a call has no per-call figure: select's finished panel keeps its last called second", () => {
+  const events = load("epoll-select.jsonl");
+  const loops = events.filter((e) => e.type === "loop" && !e.loop.name).map((e) => e.loop);
+  assert.equal(loops[loops.length - 1].calls, 0, "the recording ends with a quiet second, select blocked throughout");
+  const called = loops.filter((l) => l.calls > 0);
+  const passed = (l) => l.per.find((c) => c.name === "passed").perCall;
+  const want = passed(called[called.length - 1]);
+  assert.ok(want > 100, `select's last called second passed ${want} descriptors a call: the hundred idle ones are still held`);
+  assert.equal(pointAt(byId(fold(events)).get("passed").points, Infinity).v, want);
 });

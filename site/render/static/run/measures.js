@@ -4,7 +4,10 @@
 // The value a gauge shows, live or finished, for every gauge and loop counter alike: the
 // value at the cursor, that is at the moment marked in the log, or else the latest sample
 // (at the end of a run, its last one). The run's peak is marked on the sparkline with a dot
-// and stated under the gauge, so the story of a run that emptied out is still in view.
+// and stated under the gauge, so the story of a run that emptied out is still in view. A
+// figure per call is undefined for a second without a call (not zero: select blocked for a
+// whole second passed no descriptors because it was not called), so such a second has no
+// point, and a per-call gauge keeps the last second that had calls.
 //
 // A gauge's scale is the same for every server of a chapter, so that two of them compare at
 // a glance: the round number at or above the highest value any session on the page reaches
@@ -76,6 +79,7 @@ export function measures(session) {
   const unit = loops[0].unit;
   const loop = (m) => list.push(Object.assign({ group: "loop" }, m));
   const series = (f) => loops.map((l) => Object.assign({ t: l.t }, f(l)));
+  const perCallSeries = (f) => series(f).filter((p, i) => loops[i].calls > 0);
   const rate = (l, name) => (l.per[name] ? l.per[name].rate : 0);
   const per = (l, name) => (l.per[name] ? l.per[name].perCall : 0);
   loop({ id: "calls", name: unit + " calls", title: "Calls into the kernel", unit: "per s", cls: "c-calls", scale: "calls", fmt: fmtRate, points: series((l) => ({ v: l.calls })) });
@@ -84,14 +88,14 @@ export function measures(session) {
   if (readyName && (has("passed") || PASSES_NOTHING.has(unit))) {
     const ctl = has("epoll_ctl");
     loop({ id: "passed", name: "Passed per " + unit, title: "Descriptors passed to the kernel per call", unit: "descriptors", cls: "c-passed", scale: "perCall", fmt: perCall,
-      points: series((l) => ({ v: per(l, "passed"), note: ctl ? "the list is in the kernel · epoll_ctl " + fmtRate(rate(l, "epoll_ctl")) + "/s" : "" })) });
+      points: perCallSeries((l) => ({ v: per(l, "passed"), note: ctl ? "the list is in the kernel · epoll_ctl " + fmtRate(rate(l, "epoll_ctl")) + "/s" : "" })) });
     loop({ id: "ready", name: "Ready per " + unit, title: "Descriptors found ready per call", unit: "descriptors", cls: "c-ready", scale: "perCall", fmt: perCall,
-      points: series((l) => ({ v: per(l, readyName) })) });
+      points: perCallSeries((l) => ({ v: per(l, readyName) })) });
   }
   const shown = new Set(["passed", "epoll_ctl", readyName && list.some((m) => m.id === "ready") ? readyName : ""]);
   for (const name of Object.keys(loops[loops.length - 1].per)) {
     if (shown.has(name)) continue;
-    const points = series((l) => ({ v: per(l, name) }));
+    const points = perCallSeries((l) => ({ v: per(l, name) }));
     if (name === "refused" && !points.some((p) => p.v > 0)) continue;
     if (name === "fruitless") {
       loop({ id: name, name: "Fruitless", title: "Calls that found nothing", unit: "% of " + unit + "s", cls: "c-cpu", scale: "fraction", fmt: percent, points });
