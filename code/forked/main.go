@@ -8,7 +8,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"log"
 	"math"
@@ -137,14 +136,30 @@ func spawn(conn int, devNull *os.File) (*child, error) {
 
 // serve answers the child's requests, which are its client's, until either side is done.
 func (c *child) serve(store *kv.Store, idle time.Duration) {
-	err := kv.Serve(c.owner, store, idle)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		unix.PidfdSendSignal(c.pidfd, unix.SIGTERM, nil, 0)
-	}
-	if err != nil {
+	if err := kv.Serve(relayed{c.owner, c.pidfd}, store, idle); err != nil {
 		log.Printf("child: %v", err)
 	}
 	unix.Close(c.pidfd)
+}
+
+// relayed is the parent's end of a child's socket pair, as kv.Serve sees it.
+type relayed struct {
+	net.Conn
+	pidfd int
+}
+
+// SetLinger(0) resets the client's connection, which only the child holds: SIGTERM, then a
+// wait (of a second at most) for the child to have exited, so that it has reset the
+// connection before it can see the pair close.
+func (r relayed) SetLinger(sec int) error {
+	if sec != 0 {
+		return nil
+	}
+	if err := unix.PidfdSendSignal(r.pidfd, unix.SIGTERM, nil, 0); err != nil {
+		return err
+	}
+	_, err := unix.Poll([]unix.PollFd{{Fd: int32(r.pidfd), Events: unix.POLLIN}}, 1000)
+	return err
 }
 
 // reapChildren collects every child that exits, so none stays a zombie.
