@@ -4,24 +4,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { join } from "node:path";
 
-import { Session, laneState, sampleAt, timeOrigin } from "../static/run/fold.js";
+import { laneState, sampleAt, timeOrigin } from "../static/run/fold.js";
+import { dir, fold, load, recordings } from "./recordings.js";
 
-const dir = fileURLToPath(new URL("../../../chapters/recordings/", import.meta.url));
-const recordings = readdirSync(dir).filter((n) => n.endsWith(".jsonl")).sort();
 
-function load(name) {
-  return readFileSync(join(dir, name), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
-}
-
-function fold(events) {
-  const s = new Session();
-  for (const e of events) s.add(e);
-  return s;
-}
 
 test("there are recordings to fold", () => {
   assert.ok(recordings.length >= 5, `${recordings.length} recordings in ${dir}`);

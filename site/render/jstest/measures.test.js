@@ -4,26 +4,13 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { join } from "node:path";
 
-import { Session } from "../static/run/fold.js";
-import { measures, niceCeil, peakOf, pointAt, pow2Ceil, scaleText, scalesFor } from "../static/run/measures.js";
+import { sampleAt } from "../static/run/fold.js";
+import { measures, niceCeil, peakOf, pow2Ceil, scaleText, scalesFor } from "../static/run/measures.js";
+import { fold, load, recordings } from "./recordings.js";
 
-const dir = fileURLToPath(new URL("../../../chapters/recordings/", import.meta.url));
-const recordings = readdirSync(dir).filter((n) => n.endsWith(".jsonl")).sort();
 const MiB = 1 << 20;
 
-function load(name) {
-  return readFileSync(join(dir, name), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
-}
-
-function fold(events) {
-  const s = new Session();
-  for (const e of events) s.add(e);
-  return s;
-}
 
 const byId = (session) => new Map(measures(session).map((m) => [m.id, m]));
 
@@ -49,13 +36,13 @@ for (const name of recordings) {
       const last = stats[stats.length - 1];
       const want = { cpu: last.cpu / 100, threads: last.threads, rss: last.rss / MiB, fds: last.fds, conns: last.conns };
       for (const [id, v] of Object.entries(want)) {
-        assert.equal(pointAt(ms.get(id).points, Infinity).v, v, `${id} at the end`);
+        assert.equal(sampleAt(ms.get(id).points, Infinity).v, v, `${id} at the end`);
       }
       assert.equal(peakOf(ms.get("cpu").points).v, Math.max(...stats.map((x) => x.cpu)) / 100, "the CPU's peak");
     }
     const loops = events.filter((e) => e.type === "loop" && !e.loop.name).map((e) => e.loop);
     if (loops.length) {
-      assert.equal(pointAt(ms.get("calls").points, Infinity).v, loops[loops.length - 1].calls, "loop calls at the end");
+      assert.equal(sampleAt(ms.get("calls").points, Infinity).v, loops[loops.length - 1].calls, "loop calls at the end");
     }
   });
 }
@@ -99,7 +86,7 @@ test("epoll: passed per call is 0 and ready per call is the events per wait, on 
   assert.deepEqual(epoll.get("ready").points.map((p) => p.v), called.map((l) => (per(l, "events") ? per(l, "events").perCall : 0)));
   if (loops.some((l) => per(l, "epoll_ctl"))) {
     const last = called[called.length - 1];
-    assert.match(pointAt(epoll.get("passed").points, Infinity).note, new RegExp(`epoll_ctl ${Math.round(per(last, "epoll_ctl").rate)}/s`));
+    assert.match(sampleAt(epoll.get("passed").points, Infinity).note, new RegExp(`epoll_ctl ${Math.round(per(last, "epoll_ctl").rate)}/s`));
   }
   const select = fold(load("select-select.jsonl"));
   const passedPeak = peakOf(byId(select).get("passed").points).v;
@@ -115,5 +102,5 @@ test("a second without a call has no per-call figure: select's finished panel ke
   const passed = (l) => l.per.find((c) => c.name === "passed").perCall;
   const want = passed(called[called.length - 1]);
   assert.ok(want > 100, `select's last called second passed ${want} descriptors a call: the hundred idle ones are still held`);
-  assert.equal(pointAt(byId(fold(events)).get("passed").points, Infinity).v, want);
+  assert.equal(sampleAt(byId(fold(events)).get("passed").points, Infinity).v, want);
 });

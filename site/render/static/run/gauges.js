@@ -4,7 +4,7 @@
 
 import { sampleAt, timeOrigin } from "./fold.js";
 import { fmtNum, fmtT } from "./format.js";
-import { measures, peakOf, pointAt, scaleText } from "./measures.js";
+import { measures, peakOf, scaleText } from "./measures.js";
 import { el } from "./svg.js";
 
 // The caption that says the rule of measures.js in the reader's words.
@@ -38,7 +38,7 @@ export function sparkline(points, origin, span, max, cls, cursorT) {
 // gauge draws measure m at time at (Infinity: its latest point) on a scale of max, with
 // the note of that point, or else the one given.
 export function gauge(m, max, at, spark, note) {
-  const cur = pointAt(m.points, at);
+  const cur = sampleAt(m.points, at);
   const peak = peakOf(m.points);
   const v = cur ? cur.v : null;
   const valueText = v === null ? "–" : m.fmt(v);

@@ -78,8 +78,9 @@ export function measures(session) {
   if (!loops.length) return list;
   const unit = loops[0].unit;
   const loop = (m) => list.push(Object.assign({ group: "loop" }, m));
-  const series = (f) => loops.map((l) => Object.assign({ t: l.t }, f(l)));
-  const perCallSeries = (f) => series(f).filter((p, i) => loops[i].calls > 0);
+  const series = (f, from = loops) => from.map((l) => Object.assign({ t: l.t }, f(l)));
+  const called = loops.filter((l) => l.calls > 0);
+  const perCallSeries = (f) => series(f, called);
   const rate = (l, name) => (l.per[name] ? l.per[name].rate : 0);
   const per = (l, name) => (l.per[name] ? l.per[name].perCall : 0);
   loop({ id: "calls", name: unit + " calls", title: "Calls into the kernel", unit: "per s", cls: "c-calls", scale: "calls", fmt: fmtRate, points: series((l) => ({ v: l.calls })) });
@@ -104,16 +105,6 @@ export function measures(session) {
     loop({ id: name, name: name + " per " + unit, title: name + " per call", unit: "", cls: "c-ready", scale: "count", fmt: perCall, points });
   }
   return list;
-}
-
-// The point in force at time at (Infinity: the latest), or null before the first.
-export function pointAt(points, at) {
-  let found = null;
-  for (const p of points) {
-    if (p.t > at) break;
-    found = p;
-  }
-  return found;
 }
 
 // The highest point (the first of equals), or null.
