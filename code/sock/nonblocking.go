@@ -214,10 +214,17 @@ func (c *Conn) Close(err error) {
 	if err != nil {
 		logEnd(c.FD, err)
 	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		ResetOnClose(c.FD) // ended for making no progress: see the Backpressure chapter
-	}
+	ResetIfTimedOut(c.FD, err)
 	Close(c.FD)
+}
+
+// ResetIfTimedOut makes the next close of fd a reset if why, the reason it is closed, is a
+// deadline passing (kv.ErrIdle is one): a connection dropped for making no progress may
+// have answers its peer will never take. See the Backpressure chapter.
+func ResetIfTimedOut(fd int, why error) {
+	if errors.Is(why, os.ErrDeadlineExceeded) {
+		ResetOnClose(fd)
+	}
 }
 
 // logEnd reports on standard error why a connection ended, unless the client simply

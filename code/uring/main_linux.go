@@ -312,9 +312,7 @@ func (s *server) close(c *conn) {
 			log.Printf("connection fd %d: %v", c.fd, err)
 		}
 	}
-	if errors.Is(c.err, os.ErrDeadlineExceeded) {
-		sock.ResetOnClose(c.fd) // idle: a reset, as in every server (the Backpressure chapter)
-	}
+	sock.ResetIfTimedOut(c.fd, c.err) // idle: a reset, as in every server
 	s.byIdle.remove(c)
 	s.conns[c.fd] = nil
 	e := s.sqe(userData(opClose, c.fd))
